@@ -1,0 +1,502 @@
+/**
+ * The embedded-engine runner: loads a firmware bundle into QuickJS (standing in for JerryScript) with
+ * the board's memory budget, injects the natives as host functions (through the in-engine port shell
+ * prelude.js), runs the event loop (native callbacks, timers, pending jobs) and measures engine memory.
+ *
+ * Events reach the firmware only between scripts: one queued event is one call into the engine,
+ * followed by all pending jobs (Promise reactions), exactly as a board's port runs them.
+ */
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { getQuickJS, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule } from "quickjs-emscripten";
+import type { BoardJson } from "../../build/board.ts";
+import { SimFlash } from "./devices/flash.ts";
+import { VirtualClock } from "./clock.ts";
+
+const PRELUDE = readFileSync(new URL("./prelude.js", import.meta.url), "utf8");
+
+/** A virtual device behind a serial port. */
+export interface SerialDevice {
+  /** Bytes the firmware wrote to the port. */
+  receive(bytes: Uint8Array): void;
+  /** The host connects the device's output to the port's receive ring. */
+  attach(toFirmware: (bytes: Uint8Array) => void): void;
+  /** The port was closed or the engine rebooted. */
+  detach(): void;
+}
+
+/** Host-side handlers for natives beyond serial/timers/clock/flash/system (added by later devices). */
+export interface ExtraNatives {
+  install(ctx: QuickJSContext, host: QuickJSHandle, api: HostApi): void;
+}
+
+/** What device code may do to the running engine. */
+export interface HostApi {
+  /** Queue an event for the firmware (delivered between scripts). */
+  post(kind: string, id: number, a?: string | number, b?: string | number): void;
+  newHandlerId(): number;
+  clock: VirtualClock;
+}
+
+export interface EngineOptions {
+  bundle: string;
+  board: BoardJson;
+  flash?: SimFlash;
+  serial?: Record<string, SerialDevice>;
+  extras?: ExtraNatives[];
+  /** "virtual": time jumps to the next timer whenever the devices are quiet; "real": wall-clock time. */
+  clock?: "virtual" | "real";
+  /** Wall-clock start for the RTC (ms since epoch). */
+  rtcStartMs?: number;
+  serialNumber?: string;
+  /** Receives the firmware's log lines. */
+  onLog?: (level: number, message: string) => void;
+  /** Called at each boot with the booted engine (tests inspect it). */
+  onBoot?: (boot: number) => void;
+  /** Reboots allowed before the runner stops (a boot loop is an error). */
+  maxBoots?: number;
+  /** Real milliseconds of device silence before virtual time jumps to the next timer. */
+  quietMs?: number;
+  /** Real-time limit for one script (callback) before the watchdog interrupts it. */
+  watchdogMs?: number;
+  /** Overrides board.budgets.heapBytes. */
+  heapBytes?: number;
+}
+
+export interface MemoryReport {
+  /** QuickJS memory of an empty context with the port shell: not the firmware's. */
+  baselineBytes: number;
+  /** Bytecode and atoms of the compiled bundle (on a board, a snapshot executes from flash). */
+  codeBytes: number;
+  /** Peak sampled memory minus baseline and code: the firmware's data heap. */
+  peakHeapBytes: number;
+  /** The limit enforced on the data heap (board.budgets.heapBytes). */
+  heapLimitBytes: number;
+  samples: number;
+}
+
+export interface RunResult {
+  status: "exit" | "idle" | "error" | "out-of-memory" | "boot-loop" | "stopped";
+  exitCode: number;
+  boots: number;
+  error?: string;
+  memory: MemoryReport;
+  /** Virtual (or real) milliseconds since the first boot. */
+  elapsedMs: number;
+}
+
+const RX_RING_BYTES = 8192;
+
+let modulePromise: Promise<QuickJSWASMModule> | undefined;
+export function quickjs(): Promise<QuickJSWASMModule> {
+  return (modulePromise ??= getQuickJS());
+}
+
+function memoryUsed(rt: QuickJSRuntime): number {
+  const m = /memory used\s+\d+\s+(\d+)/.exec(rt.dumpMemoryUsage());
+  return m ? Number(m[1]) : 0;
+}
+
+class StopSignal {
+  constructor(readonly kind: "exit" | "reset", readonly code = 0) {}
+}
+
+interface Port {
+  name: string;
+  device: SerialDevice;
+  rx: Uint8Array[];
+  rxBytes: number;
+  readablePosted: boolean;
+}
+
+export class EngineHost {
+  readonly flash: SimFlash;
+  readonly clock: VirtualClock;
+  private queue: Array<[string, number, (string | number)?, (string | number)?]> = [];
+  private wake: (() => void) | undefined;
+  private ports = new Map<number, Port>();
+  private timers = new Map<number, { due: number; every: number }>();
+  private nextId = 1;
+  private stopRequested = false;
+  private peak = 0;
+  private samples = 0;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.flash = opts.flash ?? new SimFlash(opts.board.flash.sectorSize, opts.board.flash.sectorCount);
+    this.clock = new VirtualClock(opts.clock ?? "virtual", opts.rtcStartMs ?? Date.UTC(2026, 10, 22, 9, 30, 0));
+  }
+
+  /** Asks the loop to stop after the current script (for interactive sessions). */
+  stop(): void {
+    this.stopRequested = true;
+    this.wake?.();
+  }
+
+  /** Boots the bundle (again after each reset) until it exits, goes idle or fails. */
+  async run(): Promise<RunResult> {
+    const QJS = await quickjs();
+    const maxBoots = this.opts.maxBoots ?? 8;
+    let boots = 0;
+    let memory: MemoryReport = { baselineBytes: 0, codeBytes: 0, peakHeapBytes: 0, heapLimitBytes: 0, samples: 0 };
+    for (;;) {
+      boots++;
+      if (boots > maxBoots) return this.result("boot-loop", 1, boots - 1, memory, `more than ${maxBoots} boots`);
+      this.clock.boot();
+      this.opts.onBoot?.(boots);
+      const r = await this.bootOnce(QJS, memory);
+      memory = r.memory;
+      if (r.status !== "reset") return this.result(r.status, r.exitCode, boots, memory, r.error);
+    }
+  }
+
+  private result(status: RunResult["status"], exitCode: number, boots: number, memory: MemoryReport, error?: string): RunResult {
+    return { status, exitCode, boots, memory, error, elapsedMs: this.clock.sinceFirstBoot() };
+  }
+
+  private async bootOnce(QJS: QuickJSWASMModule, prevMemory: MemoryReport): Promise<{ status: RunResult["status"] | "reset"; exitCode: number; error?: string; memory: MemoryReport }> {
+    const rt = QJS.newRuntime();
+    const ctx = rt.newContext();
+    this.queue = [];
+    this.timers.clear();
+    this.ports.clear();
+    this.peak = 0;
+    let dispatch: QuickJSHandle | undefined;
+    const memory: MemoryReport = { ...prevMemory };
+    try {
+      const host = ctx.newObject();
+      this.installCore(ctx, host);
+      const api: HostApi = { post: (k, id, a, b) => this.post(k, id, a, b), newHandlerId: () => this.nextId++, clock: this.clock };
+      for (const extra of this.opts.extras ?? []) extra.install(ctx, host, api);
+      ctx.setProp(ctx.global, "__host", host);
+      host.dispose();
+      const pre = ctx.evalCode(PRELUDE, "prelude.js");
+      if (pre.error) throw new Error("prelude failed: " + JSON.stringify(ctx.dump(pre.error)));
+      dispatch = pre.value;
+
+      // Account the code separately from the data heap: compile once, measure, drop the bytecode.
+      const before = memoryUsed(rt);
+      const compiled = ctx.evalCode(this.opts.bundle, "firmware.js", { compileOnly: true });
+      if (compiled.error) {
+        const e = ctx.dump(compiled.error);
+        compiled.error.dispose();
+        return { status: "error", exitCode: 1, error: "bundle does not compile: " + JSON.stringify(e), memory };
+      }
+      const codeBytes = memoryUsed(rt) - before;
+      compiled.value.dispose();
+      const baseline = memoryUsed(rt);
+      const heapLimit = this.opts.heapBytes ?? this.opts.board.budgets.heapBytes;
+      memory.baselineBytes = baseline;
+      memory.codeBytes = Math.max(memory.codeBytes, codeBytes);
+      memory.heapLimitBytes = heapLimit;
+      rt.setMemoryLimit(baseline + codeBytes + heapLimit);
+
+      const watchdogMs = this.opts.watchdogMs ?? 20000;
+      let scriptStart = Date.now();
+      rt.setInterruptHandler(() => {
+        this.sample(rt);
+        // Reset, exit and power cuts stop the script at once; so does a runaway one.
+        return this.pendingStop !== undefined || Date.now() - scriptStart > watchdogMs;
+      });
+      const sampleAfter = () => {
+        this.sample(rt);
+        memory.peakHeapBytes = Math.max(memory.peakHeapBytes, this.peak - baseline - codeBytes);
+        memory.samples = this.samples;
+      };
+
+      const runScript = (fn: () => void): StopSignal | undefined => {
+        scriptStart = Date.now();
+        try {
+          fn();
+          while (!this.pendingStop) {
+            const jobs = rt.executePendingJobs();
+            if (jobs.error) {
+              const e = ctx.dump(jobs.error);
+              jobs.error.dispose();
+              if (this.pendingStop) break;
+              throw new EngineError(describe(e));
+            }
+            if (jobs.value === 0) break;
+          }
+        } catch (e) {
+          // After reset/exit/power cut the engine is torn down: what it threw on the way out is moot.
+          if (!this.pendingStop) throw e;
+        } finally {
+          sampleAfter();
+        }
+        return this.takeStop();
+      };
+
+      let stop = runScript(() => {
+        const r = ctx.evalCode(this.opts.bundle, "firmware.js");
+        if (r.error) {
+          const e = ctx.dump(r.error);
+          r.error.dispose();
+          if (this.pendingStop) return;
+          throw new EngineError(describe(e));
+        }
+        r.value.dispose();
+      });
+
+      while (!stop) {
+        if (this.stopRequested) return { status: "stopped", exitCode: 0, memory };
+        const ev = this.queue.shift();
+        if (ev) {
+          const d = dispatch;
+          stop = runScript(() => {
+            const args = [ctx.newString(ev[0]), ctx.newNumber(ev[1]), toHandle(ctx, ev[2]), toHandle(ctx, ev[3])];
+            const r = ctx.callFunction(d, ctx.undefined, ...args);
+            for (const a of args) a.dispose();
+            if (r.error) {
+              const e = ctx.dump(r.error);
+              r.error.dispose();
+              if (this.pendingStop) return;
+              throw new EngineError(describe(e));
+            }
+            r.value.dispose();
+          });
+          continue;
+        }
+        const next = this.nextTimer();
+        if (next === undefined && !this.externalActivityPossible()) return { status: "idle", exitCode: 0, memory };
+        await this.waitForEvents(next);
+        this.fireDueTimers();
+      }
+      if (stop.kind === "exit") return { status: "exit", exitCode: stop.code, memory };
+      return { status: "reset", exitCode: 0, memory };
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      const oom = /out of memory/i.test(msg);
+      return { status: oom ? "out-of-memory" : "error", exitCode: 1, error: msg, memory };
+    } finally {
+      for (const p of this.ports.values()) p.device.detach();
+      this.ports.clear();
+      dispatch?.dispose();
+      try {
+        ctx.dispose();
+        rt.dispose();
+      } catch {
+        // A runtime stopped by an exception may still hold objects; the process-wide module survives.
+      }
+    }
+  }
+
+  private pendingStop: StopSignal | undefined;
+  private takeStop(): StopSignal | undefined {
+    const s = this.pendingStop;
+    this.pendingStop = undefined;
+    return s;
+  }
+
+  private sample(rt: QuickJSRuntime): void {
+    const used = memoryUsed(rt);
+    this.samples++;
+    if (used > this.peak) this.peak = used;
+  }
+
+  private post(kind: string, id: number, a?: string | number, b?: string | number): void {
+    this.queue.push([kind, id, a, b]);
+    this.wake?.();
+  }
+
+  private nextTimer(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.timers.values()) if (next === undefined || t.due < next) next = t.due;
+    return next;
+  }
+
+  /** Open serial ports may receive bytes from devices driven by real I/O (sockets, a person). */
+  private externalActivityPossible(): boolean {
+    return this.ports.size > 0 && (this.opts.clock ?? "virtual") === "real";
+  }
+
+  private async waitForEvents(nextDue: number | undefined): Promise<void> {
+    if (this.queue.length) return;
+    const quiet = this.opts.quietMs ?? 5;
+    const realWait = this.clock.mode === "real" ? (nextDue === undefined ? 1000 : Math.max(0, nextDue - this.clock.monotonic())) : quiet;
+    const woke = await new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), realWait);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve(true);
+      };
+    });
+    this.wake = undefined;
+    // Virtual time: the devices stayed quiet, so nothing can happen before the next timer.
+    if (!woke && this.clock.mode === "virtual" && nextDue !== undefined && this.queue.length === 0) this.clock.advanceTo(nextDue);
+  }
+
+  private fireDueTimers(): void {
+    const now = this.clock.monotonic();
+    const due = [...this.timers.entries()].filter(([, t]) => t.due <= now).sort((a, b) => a[1].due - b[1].due);
+    for (const [id, t] of due) {
+      if (t.every > 0) t.due += t.every;
+      else this.timers.delete(id);
+      this.post("timer", id);
+    }
+  }
+
+  private installCore(ctx: QuickJSContext, host: QuickJSHandle): void {
+    const fn = (name: string, f: (...args: QuickJSHandle[]) => QuickJSHandle | undefined | void) => {
+      const h = ctx.newFunction(name, (...args) => {
+        // Power is off once a reset, exit or cut was requested: no native does anything any more.
+        if (this.pendingStop) throw new Error("E_POWER_OFF: the terminal is restarting");
+        return f(...args) ?? ctx.undefined;
+      });
+      ctx.setProp(host, name, h);
+      h.dispose();
+    };
+    const num = (h: QuickJSHandle) => ctx.getNumber(h);
+    const str = (h: QuickJSHandle) => ctx.getString(h);
+    const buf = (ab: QuickJSHandle, off: QuickJSHandle, len: QuickJSHandle): Uint8Array => {
+      const life = ctx.getArrayBuffer(ab);
+      try {
+        const o = num(off);
+        return Uint8Array.from(life.value.subarray(o, o + num(len)));
+      } finally {
+        life.dispose();
+      }
+    };
+    const out = (u8: Uint8Array) => ctx.newArrayBuffer(u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength) as ArrayBuffer);
+    const board = this.opts.board;
+    const devices = this.opts.serial ?? {};
+
+    fn("serialOpen", (portH, baudH) => {
+      const name = str(portH);
+      const device = devices[name];
+      if (!device) throw new Error(`E_SERIAL_PORT: no device on port ${name}`);
+      for (const p of this.ports.values()) if (p.name === name) throw new Error(`E_SERIAL_BUSY: ${name} is already open`);
+      void num(baudH);
+      const id = this.nextId++;
+      const port: Port = { name, device, rx: [], rxBytes: 0, readablePosted: false };
+      this.ports.set(id, port);
+      device.attach((bytes) => {
+        if (!this.ports.has(id)) return;
+        // The native receive ring: bytes beyond it are lost and reported, as on a UART.
+        const room = RX_RING_BYTES - port.rxBytes;
+        const take = Math.min(room, bytes.length);
+        if (take > 0) {
+          port.rx.push(bytes.slice(0, take));
+          port.rxBytes += take;
+        }
+        if (take < bytes.length) this.post("error", id, "E_SERIAL_OVERRUN", `${bytes.length - take} bytes lost`);
+        if (!port.readablePosted && port.rxBytes > 0) {
+          port.readablePosted = true;
+          this.post("readable", id, port.rxBytes);
+        }
+      });
+      return ctx.newNumber(id);
+    });
+    fn("serialRead", (idH, maxH) => {
+      const port = this.ports.get(num(idH));
+      if (!port) throw new Error("E_SERIAL_CLOSED: port not open");
+      port.readablePosted = false;
+      if (port.rxBytes === 0) return undefined;
+      const max = num(maxH) || port.rxBytes;
+      const chunk = new Uint8Array(Math.min(max, port.rxBytes));
+      let n = 0;
+      while (n < chunk.length) {
+        const head = port.rx[0]!;
+        const take = Math.min(head.length, chunk.length - n);
+        chunk.set(head.subarray(0, take), n);
+        n += take;
+        if (take === head.length) port.rx.shift();
+        else port.rx[0] = head.subarray(take);
+      }
+      port.rxBytes -= n;
+      if (port.rxBytes > 0 && !port.readablePosted) {
+        port.readablePosted = true;
+        this.post("readable", num(idH), port.rxBytes);
+      }
+      return out(chunk);
+    });
+    fn("serialWrite", (idH, ab, off, len) => {
+      const port = this.ports.get(num(idH));
+      if (!port) throw new Error("E_SERIAL_CLOSED: port not open");
+      port.device.receive(buf(ab, off, len));
+    });
+    fn("serialWritable", (idH) => ctx.newNumber(this.ports.has(num(idH)) ? 4096 : 0));
+    fn("serialSet", () => undefined);
+    fn("serialClose", (idH) => {
+      const id = num(idH);
+      const port = this.ports.get(id);
+      if (!port) return;
+      this.ports.delete(id);
+      port.device.detach();
+    });
+
+    fn("timerSet", (msH, repeatH) => {
+      const ms = Math.max(0, num(msH));
+      const repeat = ctx.dump(repeatH) === true;
+      const id = this.nextId++;
+      this.timers.set(id, { due: this.clock.monotonic() + ms, every: repeat ? Math.max(1, ms) : 0 });
+      return ctx.newNumber(id);
+    });
+    fn("timerClear", (idH) => {
+      this.timers.delete(num(idH));
+    });
+    fn("clockMonotonic", () => ctx.newNumber(this.clock.monotonic()));
+    fn("clockNow", () => ctx.newNumber(this.clock.rtc()));
+    fn("clockSet", (msH) => {
+      this.clock.setRtc(num(msH));
+    });
+
+    fn("flashInfo", () => {
+      const o = ctx.newObject();
+      const a = ctx.newNumber(this.flash.sectorSize);
+      const b = ctx.newNumber(this.flash.sectorCount);
+      ctx.setProp(o, "sectorSize", a);
+      ctx.setProp(o, "sectorCount", b);
+      a.dispose();
+      b.dispose();
+      return o;
+    });
+    fn("flashRead", (offH, lenH) => out(this.flash.read(num(offH), num(lenH))));
+    fn("flashProgram", (offH, ab, o, l) => {
+      this.flash.program(num(offH), buf(ab, o, l));
+      if (this.flash.takePowerCut()) this.cut();
+    });
+    fn("flashErase", (sH) => {
+      this.flash.erase(num(sH));
+      if (this.flash.takePowerCut()) this.cut();
+    });
+
+    fn("systemEngine", () => ctx.newString(`QuickJS (quickjs-emscripten) for board ${board.name}`));
+    fn("systemSerialNumber", () => ctx.newString(this.opts.serialNumber ?? "SIM00000001"));
+    fn("systemRandom", (nH) => out(randomBytes(num(nH))));
+    fn("systemBattery", () => ctx.newString(JSON.stringify({ percent: 87, charging: true })));
+    fn("systemLog", (levelH, msgH) => {
+      this.opts.onLog?.(num(levelH), str(msgH));
+    });
+    fn("systemReset", () => {
+      this.pendingStop = new StopSignal("reset");
+      throw new Error("E_POWER_OFF: reset");
+    });
+    fn("systemExit", (codeH) => {
+      this.pendingStop = new StopSignal("exit", num(codeH));
+      throw new Error("E_POWER_OFF: exit");
+    });
+  }
+
+  /** A power cut mid-write: the script stops where it is and the board reboots with what flash kept. */
+  private cut(): never {
+    this.pendingStop = new StopSignal("reset");
+    throw new Error("E_POWER_OFF: power cut");
+  }
+}
+
+export class EngineError extends Error {
+  readonly code = "E_ENGINE_EXCEPTION";
+}
+
+function toHandle(ctx: QuickJSContext, v: string | number | undefined): QuickJSHandle {
+  if (v === undefined) return ctx.undefined;
+  return typeof v === "number" ? ctx.newNumber(v) : ctx.newString(v);
+}
+
+function describe(e: unknown): string {
+  if (e && typeof e === "object") {
+    const o = e as { name?: string; message?: string; stack?: string; code?: string };
+    return `${o.name ?? "Error"}${o.code ? ` [${o.code}]` : ""}: ${o.message ?? JSON.stringify(e)}${o.stack ? "\n" + o.stack : ""}`;
+  }
+  return String(e);
+}

@@ -16,6 +16,12 @@ export const ENGINE_GLOBALS = [
   "Int32Array", "Uint32Array", "Float32Array", "Float64Array",
 ];
 
+/**
+ * ES builtins ESLint assumes for ecmaVersion 2021 that the engine (or its snapshots) does not give.
+ * `Error` cause needs no entry: the es2021 lib already refuses the second argument in the type-check.
+ */
+export const ENGINE_LACKS = ["Intl", "BigInt", "BigInt64Array", "BigUint64Array", "SharedArrayBuffer", "Atomics", "FinalizationRegistry", "WebAssembly"];
+
 export class EngineCompatError extends Error {
   readonly code = "E_ENGINE_COMPAT";
 }
@@ -30,7 +36,10 @@ export function checkEngineCompat(source: string, file: string, extraGlobals: st
     [
       {
         languageOptions: { ecmaVersion: 2021, sourceType: "script", globals },
-        rules: { "no-undef": "error" },
+        rules: {
+          "no-undef": "error",
+          "no-restricted-globals": ["error", ...ENGINE_LACKS.map((name) => ({ name, message: `${name} is not provided by the engine` }))],
+        },
       },
     ],
     { filename: file },

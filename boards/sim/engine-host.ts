@@ -188,19 +188,27 @@ export class EngineHost {
       memory.baselineBytes = baseline;
       memory.codeBytes = Math.max(memory.codeBytes, codeBytes);
       memory.heapLimitBytes = heapLimit;
-      rt.setMemoryLimit(baseline + codeBytes + heapLimit);
+      // QuickJS's own limit counts only 8 bytes per block in this WebAssembly build (no
+      // malloc_usable_size), so the budget is enforced on sampled "memory used": in the interrupt
+      // handler (every few thousand bytecodes) and after every script.
+      const limitTotal = baseline + codeBytes + heapLimit;
+      let overBudget = 0;
 
       const watchdogMs = this.opts.watchdogMs ?? 20000;
       let scriptStart = Date.now();
+      let watchdog = false;
       rt.setInterruptHandler(() => {
-        this.sample(rt);
-        // Reset, exit and power cuts stop the script at once; so does a runaway one.
-        return this.pendingStop !== undefined || Date.now() - scriptStart > watchdogMs;
+        if (this.sample(rt) > limitTotal) overBudget = this.peak;
+        watchdog = Date.now() - scriptStart > watchdogMs;
+        // Reset, exit and power cuts stop the script at once; so do a runaway one and a heap overrun.
+        return this.pendingStop !== undefined || watchdog || overBudget > 0;
       });
       const sampleAfter = () => {
-        this.sample(rt);
+        if (this.sample(rt) > limitTotal) overBudget = this.peak;
         memory.peakHeapBytes = Math.max(memory.peakHeapBytes, this.peak - baseline - codeBytes);
         memory.samples = this.samples;
+        if (overBudget) throw new EngineError(`out of memory: heap ${overBudget - baseline - codeBytes} B over the budget of ${heapLimit} B`);
+        if (watchdog) throw new EngineError(`watchdog: a script ran longer than ${watchdogMs} ms`);
       };
 
       const runScript = (fn: () => void): StopSignal | undefined => {
@@ -287,10 +295,11 @@ export class EngineHost {
     return s;
   }
 
-  private sample(rt: QuickJSRuntime): void {
+  private sample(rt: QuickJSRuntime): number {
     const used = memoryUsed(rt);
     this.samples++;
     if (used > this.peak) this.peak = used;
+    return used;
   }
 
   private post(kind: string, id: number, a?: string | number, b?: string | number): void {

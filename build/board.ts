@@ -12,7 +12,8 @@ export interface BoardJson {
   natives: string[];
   serial: Record<string, { port: string; baud: number }>;
   pins: Record<string, number>;
-  flash: { sectorSize: number; sectorCount: number };
+  /** Raw sectors and the named partitions on them (store, log, resources, system). */
+  flash: { sectorSize: number; sectorCount: number; partitions: Record<string, { first: number; count: number }> };
   modem: { model: string; esim: boolean };
   display: { rows: number; columns: number };
   budgets: { heapBytes: number; bundleBytes: number };
@@ -38,6 +39,14 @@ export function loadBoard(name: string): BoardJson {
   for (const [role, p] of Object.entries(b.serial ?? {}))
     if (typeof p?.port !== "string" || !(p.baud > 0)) fail(`serial.${role} needs a port and a baud rate`);
   if (!(b.flash?.sectorSize > 0 && b.flash?.sectorCount > 0)) fail("flash needs sectorSize and sectorCount");
+  const used = new Array<string | undefined>(b.flash.sectorCount);
+  for (const [part, r] of Object.entries(b.flash.partitions ?? {})) {
+    if (!(r.first >= 0 && r.count > 0 && r.first + r.count <= b.flash.sectorCount)) fail(`flash partition ${part} outside the flash`);
+    for (let s = r.first; s < r.first + r.count; s++) {
+      if (used[s]) fail(`flash partitions ${used[s]} and ${part} overlap at sector ${s}`);
+      used[s] = part;
+    }
+  }
   if (!(b.budgets?.heapBytes > 0 && b.budgets?.bundleBytes > 0)) fail("budgets need heapBytes and bundleBytes");
   return b;
 }

@@ -14,7 +14,12 @@ export interface Device {
   /** Named serial ports: code writes `device.serial.modem`, never a port path. */
   readonly serial: { readonly [role: string]: SerialPortInfo | undefined };
   readonly pins: { readonly [name: string]: number | undefined };
-  readonly flash: { readonly sectorSize: number; readonly sectorCount: number };
+  readonly flash: {
+    readonly sectorSize: number;
+    readonly sectorCount: number;
+    /** Named sector ranges: store (journal, params), log (ring buffer), resources (fonts, code tables), system. */
+    readonly partitions: { readonly [name: string]: { readonly first: number; readonly count: number } | undefined };
+  };
   readonly modem: { readonly model: string; readonly esim: boolean };
   readonly display: { readonly rows: number; readonly columns: number };
   readonly budgets: { readonly heapBytes: number; readonly bundleBytes: number };

@@ -12,7 +12,7 @@ export interface PlumbingReport {
   timerMs: number;
 }
 
-/** The boot counter lives in the last flash sector as [magic, count, ~count], little-endian u32s. */
+/** The boot counter lives in the last flash sector (the system partition) as [magic, count, ~count], LE u32s. */
 export function readBootCount(flash: Natives.Flash): number {
   const at = (flash.sectorCount - 1) * flash.sectorSize;
   const b = flash.read(at, 12);

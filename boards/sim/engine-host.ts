@@ -19,10 +19,25 @@ const PRELUDE = readFileSync(new URL("./prelude.js", import.meta.url), "utf8");
 export interface SerialDevice {
   /** Bytes the firmware wrote to the port. */
   receive(bytes: Uint8Array): void;
-  /** The host connects the device's output to the port's receive ring. */
-  attach(toFirmware: (bytes: Uint8Array) => void): void;
+  /**
+   * The host connects the device's output to the port's receive ring. `host` (optional to use) gives
+   * devices that take time the engine's clock, timers on it, and a way to hold virtual time still.
+   */
+  attach(toFirmware: (bytes: Uint8Array) => void, host?: DeviceHost): void;
   /** The port was closed or the engine rebooted. */
   detach(): void;
+}
+
+/** What a serial device may use of the host while attached (cleared when the port closes or the engine reboots). */
+export interface DeviceHost {
+  clock: VirtualClock;
+  /** Calls `fn` once after `ms` of engine time (virtual time jumps to it like to a firmware timer); returns a cancel. */
+  setTimer(fn: () => void, ms: number): () => void;
+  /**
+   * Keeps virtual time from jumping while real I/O is under way (a socket connect, a reply on its way):
+   * call the returned function when it is done (idempotent). Releasing wakes the loop.
+   */
+  hold(): () => void;
 }
 
 /** Host-side handlers for natives beyond serial/timers/clock/flash/system (added by later devices). */
@@ -116,6 +131,9 @@ export class EngineHost {
   private wake: (() => void) | undefined;
   private ports = new Map<number, Port>();
   private timers = new Map<number, { due: number; every: number }>();
+  /** Devices' timers (Node callbacks on the engine clock) and holds on virtual time (see DeviceHost). */
+  private deviceTimers = new Map<number, { due: number; fn: () => void }>();
+  private holds = 0;
   private nextId = 1;
   private stopRequested = false;
   private peak = 0;
@@ -157,7 +175,10 @@ export class EngineHost {
     const rt = QJS.newRuntime();
     const ctx = rt.newContext();
     this.queue = [];
+    this.boot++;
     this.timers.clear();
+    this.deviceTimers.clear();
+    this.holds = 0;
     this.ports.clear();
     this.peak = 0;
     let dispatch: QuickJSHandle | undefined;
@@ -289,6 +310,8 @@ export class EngineHost {
   }
 
   private pendingStop: StopSignal | undefined;
+  /** Counts boots so a hold taken before a reboot cannot be released into the next one. */
+  private boot = 0;
   private takeStop(): StopSignal | undefined {
     const s = this.pendingStop;
     this.pendingStop = undefined;
@@ -310,12 +333,13 @@ export class EngineHost {
   private nextTimer(): number | undefined {
     let next: number | undefined;
     for (const t of this.timers.values()) if (next === undefined || t.due < next) next = t.due;
+    for (const t of this.deviceTimers.values()) if (next === undefined || t.due < next) next = t.due;
     return next;
   }
 
   /** Open serial ports may receive bytes from devices driven by real I/O (sockets, a person). */
   private externalActivityPossible(): boolean {
-    return this.ports.size > 0 && (this.opts.clock ?? "virtual") === "real";
+    return this.holds > 0 || (this.ports.size > 0 && (this.opts.clock ?? "virtual") === "real");
   }
 
   private async waitForEvents(nextDue: number | undefined): Promise<void> {
@@ -331,11 +355,17 @@ export class EngineHost {
     });
     this.wake = undefined;
     // Virtual time: the devices stayed quiet, so nothing can happen before the next timer.
-    if (!woke && this.clock.mode === "virtual" && nextDue !== undefined && this.queue.length === 0) this.clock.advanceTo(nextDue);
+    // A device holding time (real I/O under way) keeps it still.
+    if (!woke && this.clock.mode === "virtual" && nextDue !== undefined && this.queue.length === 0 && this.holds === 0) this.clock.advanceTo(nextDue);
   }
 
   private fireDueTimers(): void {
     const now = this.clock.monotonic();
+    const dueDevice = [...this.deviceTimers.entries()].filter(([, t]) => t.due <= now).sort((a, b) => a[1].due - b[1].due);
+    for (const [id, t] of dueDevice) {
+      this.deviceTimers.delete(id);
+      t.fn();
+    }
     const due = [...this.timers.entries()].filter(([, t]) => t.due <= now).sort((a, b) => a[1].due - b[1].due);
     for (const [id, t] of due) {
       if (t.every > 0) t.due += t.every;
@@ -378,6 +408,25 @@ export class EngineHost {
       const id = this.nextId++;
       const port: Port = { name, device, rx: [], rxBytes: 0, readablePosted: false };
       this.ports.set(id, port);
+      const deviceHost: DeviceHost = {
+        clock: this.clock,
+        setTimer: (fn, ms) => {
+          const tid = this.nextId++;
+          this.deviceTimers.set(tid, { due: this.clock.monotonic() + Math.max(0, ms), fn });
+          return () => void this.deviceTimers.delete(tid);
+        },
+        hold: () => {
+          const boot = this.boot;
+          this.holds++;
+          let held = true;
+          return () => {
+            if (!held) return;
+            held = false;
+            if (boot === this.boot) this.holds--;
+            this.wake?.();
+          };
+        },
+      };
       device.attach((bytes) => {
         if (!this.ports.has(id)) return;
         // The native receive ring: bytes beyond it are lost and reported, as on a UART.
@@ -392,7 +441,7 @@ export class EngineHost {
           port.readablePosted = true;
           this.post("readable", id, port.rxBytes);
         }
-      });
+      }, deviceHost);
       return ctx.newNumber(id);
     });
     fn("serialRead", (idH, maxH) => {

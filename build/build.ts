@@ -29,6 +29,8 @@ export const UNSUPPORTED: Record<string, false> = {
   "import-meta": false,
   decorators: false,
   bigint: false,
+  // ES2021, but whether JerryScript 3.0 parses it is unconfirmed: esbuild lowers it at no cost.
+  "logical-assignment": false,
 };
 
 export class BuildError extends Error {

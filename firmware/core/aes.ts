@@ -11,10 +11,14 @@
 import type { BlockCipher } from "./cipher";
 import { CoreError } from "./errors";
 
+type BlockFn = (k: Uint16Array, src: Uint8Array, so: number, dst: Uint8Array, dof: number) => void;
+
 let S: Uint8Array | undefined;
-let SI: Uint8Array | undefined;
 /** [Te0 high, Te0 low, Te1 high, Te1 low, Td0 high, Td0 low, Td1 high, Td1 low]. */
 let TT: Uint16Array[] | undefined;
+/** The block functions, made once with the tables (see tables()). */
+let encrypt: BlockFn | undefined;
+let decrypt: BlockFn | undefined;
 
 /** x * 2 in GF(2^8) with the AES polynomial. */
 function xtime(x: number): number {
@@ -31,6 +35,10 @@ function mul(a: number, b: number): number {
   return r;
 }
 
+/**
+ * Builds the S-boxes and the round tables once, and the block functions as closures over them: a JIT
+ * treats the captured constants as fixed, an interpreter reads them into locals once a block.
+ */
 function tables(): void {
   if (TT) return;
   // exp/log over the generator 3, the inverse of x is exp[255 - log x].
@@ -72,8 +80,9 @@ function tables(): void {
     t[7]![i] = (y9 << 8) | yd;
   }
   S = s;
-  SI = si;
   TT = t;
+  encrypt = makeEncrypt(t[0]!, t[1]!, t[2]!, t[3]!, s);
+  decrypt = makeDecrypt(t[4]!, t[5]!, t[6]!, t[7]!, si);
 }
 
 /**
@@ -129,88 +138,92 @@ function schedule(key: Uint8Array, rounds: number): { ek: Uint16Array; dk: Uint1
   return { ek, dk };
 }
 
-function encrypt(ek: Uint16Array, src: Uint8Array, so: number, dst: Uint8Array, dof: number): void {
-  const T = TT!;
-  const e0h = T[0]!, e0l = T[1]!, e1h = T[2]!, e1l = T[3]!;
-  let s0h = ((src[so]! << 8) | src[so + 1]!) ^ ek[0]!, s0l = ((src[so + 2]! << 8) | src[so + 3]!) ^ ek[1]!;
-  let s1h = ((src[so + 4]! << 8) | src[so + 5]!) ^ ek[2]!, s1l = ((src[so + 6]! << 8) | src[so + 7]!) ^ ek[3]!;
-  let s2h = ((src[so + 8]! << 8) | src[so + 9]!) ^ ek[4]!, s2l = ((src[so + 10]! << 8) | src[so + 11]!) ^ ek[5]!;
-  let s3h = ((src[so + 12]! << 8) | src[so + 13]!) ^ ek[6]!, s3l = ((src[so + 14]! << 8) | src[so + 15]!) ^ ek[7]!;
-  let a: number, b: number, c: number, d: number;
-  let t0h: number, t0l: number, t1h: number, t1l: number, t2h: number, t2l: number;
-  const last = ek.length - 8;
-  let k = 8;
-  for (; k < last; k += 8) {
-    a = s0h >> 8; b = s1h & 255; c = s2l >> 8; d = s3l & 255;
-    t0h = (ek[k]! ^ e0h[a]! ^ e1h[b]!) ^ (e0l[c]! ^ e1l[d]!);
-    t0l = (ek[k + 1]! ^ e0l[a]! ^ e1l[b]!) ^ (e0h[c]! ^ e1h[d]!);
-    a = s1h >> 8; b = s2h & 255; c = s3l >> 8; d = s0l & 255;
-    t1h = (ek[k + 2]! ^ e0h[a]! ^ e1h[b]!) ^ (e0l[c]! ^ e1l[d]!);
-    t1l = (ek[k + 3]! ^ e0l[a]! ^ e1l[b]!) ^ (e0h[c]! ^ e1h[d]!);
-    a = s2h >> 8; b = s3h & 255; c = s0l >> 8; d = s1l & 255;
-    t2h = (ek[k + 4]! ^ e0h[a]! ^ e1h[b]!) ^ (e0l[c]! ^ e1l[d]!);
-    t2l = (ek[k + 5]! ^ e0l[a]! ^ e1l[b]!) ^ (e0h[c]! ^ e1h[d]!);
-    a = s3h >> 8; b = s0h & 255; c = s1l >> 8; d = s2l & 255;
-    s3h = (ek[k + 6]! ^ e0h[a]! ^ e1h[b]!) ^ (e0l[c]! ^ e1l[d]!);
-    s3l = (ek[k + 7]! ^ e0l[a]! ^ e1l[b]!) ^ (e0h[c]! ^ e1h[d]!);
-    s0h = t0h; s0l = t0l; s1h = t1h; s1l = t1l; s2h = t2h; s2l = t2l;
-  }
-  // Last round: SubBytes, ShiftRows, AddRoundKey.
-  const sb = S!;
-  let kh = ek[k]!, kl = ek[k + 1]!;
-  dst[dof] = sb[s0h >> 8]! ^ (kh >> 8); dst[dof + 1] = sb[s1h & 255]! ^ kh;
-  dst[dof + 2] = sb[s2l >> 8]! ^ (kl >> 8); dst[dof + 3] = sb[s3l & 255]! ^ kl;
-  kh = ek[k + 2]!; kl = ek[k + 3]!;
-  dst[dof + 4] = sb[s1h >> 8]! ^ (kh >> 8); dst[dof + 5] = sb[s2h & 255]! ^ kh;
-  dst[dof + 6] = sb[s3l >> 8]! ^ (kl >> 8); dst[dof + 7] = sb[s0l & 255]! ^ kl;
-  kh = ek[k + 4]!; kl = ek[k + 5]!;
-  dst[dof + 8] = sb[s2h >> 8]! ^ (kh >> 8); dst[dof + 9] = sb[s3h & 255]! ^ kh;
-  dst[dof + 10] = sb[s0l >> 8]! ^ (kl >> 8); dst[dof + 11] = sb[s1l & 255]! ^ kl;
-  kh = ek[k + 6]!; kl = ek[k + 7]!;
-  dst[dof + 12] = sb[s3h >> 8]! ^ (kh >> 8); dst[dof + 13] = sb[s0h & 255]! ^ kh;
-  dst[dof + 14] = sb[s1l >> 8]! ^ (kl >> 8); dst[dof + 15] = sb[s2l & 255]! ^ kl;
+function makeEncrypt(E0H: Uint16Array, E0L: Uint16Array, E1H: Uint16Array, E1L: Uint16Array, SBOX: Uint8Array): BlockFn {
+  const E0H_ = E0H, E0L_ = E0L, E1H_ = E1H, E1L_ = E1L, SBOX_ = SBOX; // immutable bindings for the closure
+  return (ek, src, so, dst, dof) => {
+    const e0h = E0H_, e0l = E0L_, e1h = E1H_, e1l = E1L_;
+    let s0h = ((src[so]! << 8) | src[so + 1]!) ^ ek[0]!, s0l = ((src[so + 2]! << 8) | src[so + 3]!) ^ ek[1]!;
+    let s1h = ((src[so + 4]! << 8) | src[so + 5]!) ^ ek[2]!, s1l = ((src[so + 6]! << 8) | src[so + 7]!) ^ ek[3]!;
+    let s2h = ((src[so + 8]! << 8) | src[so + 9]!) ^ ek[4]!, s2l = ((src[so + 10]! << 8) | src[so + 11]!) ^ ek[5]!;
+    let s3h = ((src[so + 12]! << 8) | src[so + 13]!) ^ ek[6]!, s3l = ((src[so + 14]! << 8) | src[so + 15]!) ^ ek[7]!;
+    let a: number, b: number, c: number, d: number;
+    let t0h: number, t0l: number, t1h: number, t1l: number, t2h: number, t2l: number;
+    const last = ek.length - 8;
+    let k = 8;
+    for (; k < last; k += 8) {
+      a = s0h >> 8; b = s1h & 255; c = s2l >> 8; d = s3l & 255;
+      t0h = (ek[k]! ^ e0h[a]! ^ e1h[b]!) ^ (e0l[c]! ^ e1l[d]!);
+      t0l = (ek[k + 1]! ^ e0l[a]! ^ e1l[b]!) ^ (e0h[c]! ^ e1h[d]!);
+      a = s1h >> 8; b = s2h & 255; c = s3l >> 8; d = s0l & 255;
+      t1h = (ek[k + 2]! ^ e0h[a]! ^ e1h[b]!) ^ (e0l[c]! ^ e1l[d]!);
+      t1l = (ek[k + 3]! ^ e0l[a]! ^ e1l[b]!) ^ (e0h[c]! ^ e1h[d]!);
+      a = s2h >> 8; b = s3h & 255; c = s0l >> 8; d = s1l & 255;
+      t2h = (ek[k + 4]! ^ e0h[a]! ^ e1h[b]!) ^ (e0l[c]! ^ e1l[d]!);
+      t2l = (ek[k + 5]! ^ e0l[a]! ^ e1l[b]!) ^ (e0h[c]! ^ e1h[d]!);
+      a = s3h >> 8; b = s0h & 255; c = s1l >> 8; d = s2l & 255;
+      s3h = (ek[k + 6]! ^ e0h[a]! ^ e1h[b]!) ^ (e0l[c]! ^ e1l[d]!);
+      s3l = (ek[k + 7]! ^ e0l[a]! ^ e1l[b]!) ^ (e0h[c]! ^ e1h[d]!);
+      s0h = t0h; s0l = t0l; s1h = t1h; s1l = t1l; s2h = t2h; s2l = t2l;
+    }
+    // Last round: SubBytes, ShiftRows, AddRoundKey.
+    const sb = SBOX_;
+    let kh = ek[k]!, kl = ek[k + 1]!;
+    dst[dof] = sb[s0h >> 8]! ^ (kh >> 8); dst[dof + 1] = sb[s1h & 255]! ^ kh;
+    dst[dof + 2] = sb[s2l >> 8]! ^ (kl >> 8); dst[dof + 3] = sb[s3l & 255]! ^ kl;
+    kh = ek[k + 2]!; kl = ek[k + 3]!;
+    dst[dof + 4] = sb[s1h >> 8]! ^ (kh >> 8); dst[dof + 5] = sb[s2h & 255]! ^ kh;
+    dst[dof + 6] = sb[s3l >> 8]! ^ (kl >> 8); dst[dof + 7] = sb[s0l & 255]! ^ kl;
+    kh = ek[k + 4]!; kl = ek[k + 5]!;
+    dst[dof + 8] = sb[s2h >> 8]! ^ (kh >> 8); dst[dof + 9] = sb[s3h & 255]! ^ kh;
+    dst[dof + 10] = sb[s0l >> 8]! ^ (kl >> 8); dst[dof + 11] = sb[s1l & 255]! ^ kl;
+    kh = ek[k + 6]!; kl = ek[k + 7]!;
+    dst[dof + 12] = sb[s3h >> 8]! ^ (kh >> 8); dst[dof + 13] = sb[s0h & 255]! ^ kh;
+    dst[dof + 14] = sb[s1l >> 8]! ^ (kl >> 8); dst[dof + 15] = sb[s2l & 255]! ^ kl;
+  };
 }
 
-function decrypt(dk: Uint16Array, src: Uint8Array, so: number, dst: Uint8Array, dof: number): void {
-  const T = TT!;
-  const d0h = T[4]!, d0l = T[5]!, d1h = T[6]!, d1l = T[7]!;
-  let s0h = ((src[so]! << 8) | src[so + 1]!) ^ dk[0]!, s0l = ((src[so + 2]! << 8) | src[so + 3]!) ^ dk[1]!;
-  let s1h = ((src[so + 4]! << 8) | src[so + 5]!) ^ dk[2]!, s1l = ((src[so + 6]! << 8) | src[so + 7]!) ^ dk[3]!;
-  let s2h = ((src[so + 8]! << 8) | src[so + 9]!) ^ dk[4]!, s2l = ((src[so + 10]! << 8) | src[so + 11]!) ^ dk[5]!;
-  let s3h = ((src[so + 12]! << 8) | src[so + 13]!) ^ dk[6]!, s3l = ((src[so + 14]! << 8) | src[so + 15]!) ^ dk[7]!;
-  let a: number, b: number, c: number, d: number;
-  let t0h: number, t0l: number, t1h: number, t1l: number, t2h: number, t2l: number;
-  const last = dk.length - 8;
-  let k = 8;
-  for (; k < last; k += 8) {
-    a = s0h >> 8; b = s3h & 255; c = s2l >> 8; d = s1l & 255;
-    t0h = (dk[k]! ^ d0h[a]! ^ d1h[b]!) ^ (d0l[c]! ^ d1l[d]!);
-    t0l = (dk[k + 1]! ^ d0l[a]! ^ d1l[b]!) ^ (d0h[c]! ^ d1h[d]!);
-    a = s1h >> 8; b = s0h & 255; c = s3l >> 8; d = s2l & 255;
-    t1h = (dk[k + 2]! ^ d0h[a]! ^ d1h[b]!) ^ (d0l[c]! ^ d1l[d]!);
-    t1l = (dk[k + 3]! ^ d0l[a]! ^ d1l[b]!) ^ (d0h[c]! ^ d1h[d]!);
-    a = s2h >> 8; b = s1h & 255; c = s0l >> 8; d = s3l & 255;
-    t2h = (dk[k + 4]! ^ d0h[a]! ^ d1h[b]!) ^ (d0l[c]! ^ d1l[d]!);
-    t2l = (dk[k + 5]! ^ d0l[a]! ^ d1l[b]!) ^ (d0h[c]! ^ d1h[d]!);
-    a = s3h >> 8; b = s2h & 255; c = s1l >> 8; d = s0l & 255;
-    s3h = (dk[k + 6]! ^ d0h[a]! ^ d1h[b]!) ^ (d0l[c]! ^ d1l[d]!);
-    s3l = (dk[k + 7]! ^ d0l[a]! ^ d1l[b]!) ^ (d0h[c]! ^ d1h[d]!);
-    s0h = t0h; s0l = t0l; s1h = t1h; s1l = t1l; s2h = t2h; s2l = t2l;
-  }
-  // Last round: InvShiftRows, InvSubBytes, AddRoundKey.
-  const sb = SI!;
-  let kh = dk[k]!, kl = dk[k + 1]!;
-  dst[dof] = sb[s0h >> 8]! ^ (kh >> 8); dst[dof + 1] = sb[s3h & 255]! ^ kh;
-  dst[dof + 2] = sb[s2l >> 8]! ^ (kl >> 8); dst[dof + 3] = sb[s1l & 255]! ^ kl;
-  kh = dk[k + 2]!; kl = dk[k + 3]!;
-  dst[dof + 4] = sb[s1h >> 8]! ^ (kh >> 8); dst[dof + 5] = sb[s0h & 255]! ^ kh;
-  dst[dof + 6] = sb[s3l >> 8]! ^ (kl >> 8); dst[dof + 7] = sb[s2l & 255]! ^ kl;
-  kh = dk[k + 4]!; kl = dk[k + 5]!;
-  dst[dof + 8] = sb[s2h >> 8]! ^ (kh >> 8); dst[dof + 9] = sb[s1h & 255]! ^ kh;
-  dst[dof + 10] = sb[s0l >> 8]! ^ (kl >> 8); dst[dof + 11] = sb[s3l & 255]! ^ kl;
-  kh = dk[k + 6]!; kl = dk[k + 7]!;
-  dst[dof + 12] = sb[s3h >> 8]! ^ (kh >> 8); dst[dof + 13] = sb[s2h & 255]! ^ kh;
-  dst[dof + 14] = sb[s1l >> 8]! ^ (kl >> 8); dst[dof + 15] = sb[s0l & 255]! ^ kl;
+function makeDecrypt(D0H: Uint16Array, D0L: Uint16Array, D1H: Uint16Array, D1L: Uint16Array, SBOX: Uint8Array): BlockFn {
+  const D0H_ = D0H, D0L_ = D0L, D1H_ = D1H, D1L_ = D1L, SBOX_ = SBOX; // immutable bindings for the closure
+  return (dk, src, so, dst, dof) => {
+    const d0h = D0H_, d0l = D0L_, d1h = D1H_, d1l = D1L_;
+    let s0h = ((src[so]! << 8) | src[so + 1]!) ^ dk[0]!, s0l = ((src[so + 2]! << 8) | src[so + 3]!) ^ dk[1]!;
+    let s1h = ((src[so + 4]! << 8) | src[so + 5]!) ^ dk[2]!, s1l = ((src[so + 6]! << 8) | src[so + 7]!) ^ dk[3]!;
+    let s2h = ((src[so + 8]! << 8) | src[so + 9]!) ^ dk[4]!, s2l = ((src[so + 10]! << 8) | src[so + 11]!) ^ dk[5]!;
+    let s3h = ((src[so + 12]! << 8) | src[so + 13]!) ^ dk[6]!, s3l = ((src[so + 14]! << 8) | src[so + 15]!) ^ dk[7]!;
+    let a: number, b: number, c: number, d: number;
+    let t0h: number, t0l: number, t1h: number, t1l: number, t2h: number, t2l: number;
+    const last = dk.length - 8;
+    let k = 8;
+    for (; k < last; k += 8) {
+      a = s0h >> 8; b = s3h & 255; c = s2l >> 8; d = s1l & 255;
+      t0h = (dk[k]! ^ d0h[a]! ^ d1h[b]!) ^ (d0l[c]! ^ d1l[d]!);
+      t0l = (dk[k + 1]! ^ d0l[a]! ^ d1l[b]!) ^ (d0h[c]! ^ d1h[d]!);
+      a = s1h >> 8; b = s0h & 255; c = s3l >> 8; d = s2l & 255;
+      t1h = (dk[k + 2]! ^ d0h[a]! ^ d1h[b]!) ^ (d0l[c]! ^ d1l[d]!);
+      t1l = (dk[k + 3]! ^ d0l[a]! ^ d1l[b]!) ^ (d0h[c]! ^ d1h[d]!);
+      a = s2h >> 8; b = s1h & 255; c = s0l >> 8; d = s3l & 255;
+      t2h = (dk[k + 4]! ^ d0h[a]! ^ d1h[b]!) ^ (d0l[c]! ^ d1l[d]!);
+      t2l = (dk[k + 5]! ^ d0l[a]! ^ d1l[b]!) ^ (d0h[c]! ^ d1h[d]!);
+      a = s3h >> 8; b = s2h & 255; c = s1l >> 8; d = s0l & 255;
+      s3h = (dk[k + 6]! ^ d0h[a]! ^ d1h[b]!) ^ (d0l[c]! ^ d1l[d]!);
+      s3l = (dk[k + 7]! ^ d0l[a]! ^ d1l[b]!) ^ (d0h[c]! ^ d1h[d]!);
+      s0h = t0h; s0l = t0l; s1h = t1h; s1l = t1l; s2h = t2h; s2l = t2l;
+    }
+    // Last round: InvShiftRows, InvSubBytes, AddRoundKey.
+    const sb = SBOX_;
+    let kh = dk[k]!, kl = dk[k + 1]!;
+    dst[dof] = sb[s0h >> 8]! ^ (kh >> 8); dst[dof + 1] = sb[s3h & 255]! ^ kh;
+    dst[dof + 2] = sb[s2l >> 8]! ^ (kl >> 8); dst[dof + 3] = sb[s1l & 255]! ^ kl;
+    kh = dk[k + 2]!; kl = dk[k + 3]!;
+    dst[dof + 4] = sb[s1h >> 8]! ^ (kh >> 8); dst[dof + 5] = sb[s0h & 255]! ^ kh;
+    dst[dof + 6] = sb[s3l >> 8]! ^ (kl >> 8); dst[dof + 7] = sb[s2l & 255]! ^ kl;
+    kh = dk[k + 4]!; kl = dk[k + 5]!;
+    dst[dof + 8] = sb[s2h >> 8]! ^ (kh >> 8); dst[dof + 9] = sb[s1h & 255]! ^ kh;
+    dst[dof + 10] = sb[s0l >> 8]! ^ (kl >> 8); dst[dof + 11] = sb[s3l & 255]! ^ kl;
+    kh = dk[k + 6]!; kl = dk[k + 7]!;
+    dst[dof + 12] = sb[s3h >> 8]! ^ (kh >> 8); dst[dof + 13] = sb[s2h & 255]! ^ kh;
+    dst[dof + 14] = sb[s1l >> 8]! ^ (kl >> 8); dst[dof + 15] = sb[s0l & 255]! ^ kl;
+  };
 }
 
 class AesCipher implements BlockCipher {
@@ -220,10 +233,10 @@ class AesCipher implements BlockCipher {
     private readonly dk: Uint16Array,
   ) {}
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    encrypt(this.ek, src, srcOff, dst, dstOff);
+    encrypt!(this.ek, src, srcOff, dst, dstOff);
   }
   decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    decrypt(this.dk, src, srcOff, dst, dstOff);
+    decrypt!(this.dk, src, srcOff, dst, dstOff);
   }
 }
 

@@ -143,16 +143,9 @@ export type BcdAlign = "left" | "right";
 const BCD_NIBBLE = new Int8Array(256).fill(-1);
 for (let c = 48; c <= 57; c++) BCD_NIBBLE[c] = c - 48;
 BCD_NIBBLE[61] = BCD_NIBBLE[68] = BCD_NIBBLE[100] = 13;
-/** The two digits of a BCD byte, "" when a nibble is not decimal (TRACK: nibble D allowed, read as 'D'). */
+/** "00".."99" by value: two digits per string join when decoding (100 short strings of heap, not 256). */
 const BCD_PAIRS: string[] = [];
-const BCD_PAIRS_TRACK: string[] = [];
-for (let v = 0; v < 256; v++) {
-  const hi = v >> 4;
-  const lo = v & 15;
-  const pair = HEX_DIGITS[hi]! + HEX_DIGITS[lo]!;
-  BCD_PAIRS.push(hi <= 9 && lo <= 9 ? pair : "");
-  BCD_PAIRS_TRACK.push((hi <= 9 || hi === 13) && (lo <= 9 || lo === 13) ? pair : "");
-}
+for (let v = 0; v < 100; v++) BCD_PAIRS.push(HEX_DIGITS[(v / 10) | 0]! + HEX_DIGITS[v % 10]!);
 
 function bcdDigit(c: number, allowTrackSeparator: boolean, i: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -193,8 +186,7 @@ export function bcdEncode(digits: string, out: Uint8Array, off: number, align: B
 export function bcdDecode(b: Uint8Array, off: number, digits: number, align: BcdAlign, allowTrackSeparator = false): string {
   const bytes = (digits + 1) >> 1;
   checkRange(b.length, off, bytes, "bcdDecode");
-  // Two digits per byte from a table ("" = a non-decimal nibble): half the string joins, no call per digit.
-  const pairs = allowTrackSeparator ? BCD_PAIRS_TRACK : BCD_PAIRS;
+  // Two digits per byte from a table: half the string joins, no call per digit.
   const lead = digits & 1 && align === "right" ? 1 : 0;
   let s = "";
   let k = off;
@@ -207,9 +199,12 @@ export function bcdDecode(b: Uint8Array, off: number, digits: number, align: Bcd
   }
   const end = k + (left >> 1);
   for (; k < end; k++) {
-    const p = pairs[b[k]!]!;
-    if (p === "") return bcdDecodeSlow(b, off, digits, align, allowTrackSeparator);
-    s += p;
+    const v = b[k]!;
+    const hi = v >> 4;
+    const lo = v & 15;
+    if (hi <= 9 && lo <= 9) s += BCD_PAIRS[hi * 10 + lo]!;
+    else if (allowTrackSeparator && (hi <= 9 || hi === 13) && (lo <= 9 || lo === 13)) s += HEX_DIGITS[hi]! + HEX_DIGITS[lo]!;
+    else return bcdDecodeSlow(b, off, digits, align, allowTrackSeparator);
   }
   if (left & 1) {
     const d = b[k]! >> 4;

@@ -42,14 +42,19 @@ const PC2 = [
 ];
 const SHIFTS = [1, 1, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2, 1];
 
-/**
- * SP tables: SP[b][2x] is the high half, SP[b][2x+1] the low half, of P(S_{b+1}(x) in its nibble)
- * rotated left by one, for each 6-bit S-box input x.
- */
-let SP: Uint16Array[] | undefined;
+type BlockFn = (ks: Uint16Array, src: Uint8Array, so: number, dst: Uint8Array, dof: number) => void;
 
-function spTables(): Uint16Array[] {
-  if (SP) return SP;
+/** The block function, made once with the SP tables (see spTables()). */
+let crypt: BlockFn | undefined;
+
+/**
+ * Builds the SP tables once (SP_b[2x] is the high half, SP_b[2x+1] the low half, of P(S_b(x) in its
+ * nibble) rotated left by one, for each 6-bit S-box input x), and the block function as a closure over
+ * them: a JIT treats the captured constants as fixed (no table pointers to keep in registers), an
+ * interpreter reads them into locals once a block.
+ */
+function spTables(): void {
+  if (crypt) return;
   const buf = new Uint16Array(8 * 128);
   const t: Uint16Array[] = [];
   for (let i = 0; i < 8; i++) t.push(buf.subarray(i * 128, i * 128 + 128));
@@ -70,41 +75,71 @@ function spTables(): Uint16Array[] {
       t[b]![2 * x + 1] = lo;
     }
   }
-  SP = t;
-  return t;
+  crypt = makeCrypt(t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, t[5]!, t[6]!, t[7]!);
 }
 
-/** Scratch for the key schedule: C||D as 56 bits (one per byte), a round key's eight 6-bit groups. */
-const CD = new Uint8Array(56);
-const G = new Uint8Array(8);
-
 /**
- * The 16 round keys of one DES key (8 bytes at key[off..]) in the rotated layout, four 16-bit words a
- * round, written at ks[at..at+64) in encryption order, or in decryption order when `decrypt`.
+ * For each round (16) and round-key bit (48): the key bit (0 = MSB of key byte 0) it comes from, i.e.
+ * PC1, the cumulative rotations of C and D, and PC2 composed once (768 bytes, built on first use).
  */
-function schedule(key: Uint8Array, off: number, ks: Uint16Array, at: number, decrypt: boolean): void {
-  for (let i = 0; i < 56; i++) {
-    const bit = PC1[i]! - 1;
-    CD[i] = (key[off + (bit >> 3)]! >> (7 - (bit & 7))) & 1;
-  }
+let KEYBIT: Uint8Array | undefined;
+
+function keyBitTable(): Uint8Array {
+  if (KEYBIT) return KEYBIT;
+  const t = new Uint8Array(16 * 48);
   let shift = 0;
   for (let round = 0; round < 16; round++) {
     shift += SHIFTS[round]!;
-    // The eight 6-bit groups of this round's key.
-    const g = G;
-    g.fill(0);
     for (let i = 0; i < 48; i++) {
-      const p = PC2[i]! - 1;
-      const bit = p < 28 ? CD[(p + shift) % 28]! : CD[28 + ((p - 28 + shift) % 28)]!;
-      g[(i / 6) | 0] = (g[(i / 6) | 0]! << 1) | bit;
+      const p = PC2[i]! - 1; // bit of C||D after this round's rotations
+      const cd = p < 28 ? (p + shift) % 28 : 28 + ((p - 28 + shift) % 28);
+      t[round * 48 + i] = PC1[cd]! - 1;
     }
-    const o = at + 4 * (decrypt ? 15 - round : round);
+  }
+  KEYBIT = t;
+  return t;
+}
+
+/** Scratch for the key schedule: the 64 key bits, one per byte. */
+const KEYBITS = new Uint8Array(64);
+
+/**
+ * The 16 round keys of one DES key (8 bytes at key[off..]) in the rotated layout, four 16-bit words a
+ * round, written at ks[at..at+64) in encryption order.
+ */
+function schedule(key: Uint8Array, off: number, ks: Uint16Array, at: number): void {
+  const bits = KEYBITS;
+  for (let i = 0; i < 64; i++) bits[i] = (key[off + (i >> 3)]! >> (7 - (i & 7))) & 1;
+  const kb = keyBitTable();
+  for (let round = 0, o = at, j = 0; round < 16; round++, o += 4) {
+    // The eight 6-bit groups of this round's key, S1 first, MSB first.
+    let g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0, g8 = 0;
+    for (let e = j + 6; j < e; j++) g1 = (g1 << 1) | bits[kb[j]!]!;
+    for (let e = j + 6; j < e; j++) g2 = (g2 << 1) | bits[kb[j]!]!;
+    for (let e = j + 6; j < e; j++) g3 = (g3 << 1) | bits[kb[j]!]!;
+    for (let e = j + 6; j < e; j++) g4 = (g4 << 1) | bits[kb[j]!]!;
+    for (let e = j + 6; j < e; j++) g5 = (g5 << 1) | bits[kb[j]!]!;
+    for (let e = j + 6; j < e; j++) g6 = (g6 << 1) | bits[kb[j]!]!;
+    for (let e = j + 6; j < e; j++) g7 = (g7 << 1) | bits[kb[j]!]!;
+    for (let e = j + 6; j < e; j++) g8 = (g8 << 1) | bits[kb[j]!]!;
     // S1, S3, S5, S7 groups at the bits of r they are XORed with (S1 and S5 straddle the halves).
-    ks[o] = ((g[0]! & 15) << 12) | (g[2]! << 4) | (g[4]! >> 4);
-    ks[o + 1] = ((g[4]! & 15) << 12) | (g[6]! << 4) | (g[0]! >> 4);
+    ks[o] = ((g1 & 15) << 12) | (g3 << 4) | (g5 >> 4);
+    ks[o + 1] = ((g5 & 15) << 12) | (g7 << 4) | (g1 >> 4);
     // S2, S4, S6, S8 groups: byte-aligned in r.
-    ks[o + 2] = (g[1]! << 8) | g[3]!;
-    ks[o + 3] = (g[5]! << 8) | g[7]!;
+    ks[o + 2] = (g2 << 8) | g4;
+    ks[o + 3] = (g6 << 8) | g8;
+  }
+}
+
+/** Copies the 16 rounds at src[from..from+64) to dst[to..to+64) in reverse round order (decryption). */
+function reversed(src: Uint16Array, from: number, dst: Uint16Array, to: number): void {
+  for (let r = 0; r < 16; r++) {
+    const s = from + 4 * r;
+    const d = to + 4 * (15 - r);
+    dst[d] = src[s]!;
+    dst[d + 1] = src[s + 1]!;
+    dst[d + 2] = src[s + 2]!;
+    dst[d + 3] = src[s + 3]!;
   }
 }
 
@@ -113,71 +148,73 @@ function schedule(key: Uint8Array, off: number, ks: Uint16Array, at: number, dec
  * stage, already in the order each stage needs). The inner IP/FP pairs of TDEA cancel out, so only
  * the outer ones run.
  */
-function crypt(ks: Uint16Array, src: Uint8Array, so: number, dst: Uint8Array, dof: number): void {
-  const T = SP!;
-  const s1 = T[0]!, s2 = T[1]!, s3 = T[2]!, s4 = T[3]!, s5 = T[4]!, s6 = T[5]!, s7 = T[6]!, s8 = T[7]!;
-  let lh = (src[so]! << 8) | src[so + 1]!;
-  let ll = (src[so + 2]! << 8) | src[so + 3]!;
-  let rh = (src[so + 4]! << 8) | src[so + 5]!;
-  let rl = (src[so + 6]! << 8) | src[so + 7]!;
-  let t: number, u: number, v: number, w: number;
+function makeCrypt(...sp: Uint16Array[]): BlockFn {
+  const S1 = sp[0]!, S2 = sp[1]!, S3 = sp[2]!, S4 = sp[3]!, S5 = sp[4]!, S6 = sp[5]!, S7 = sp[6]!, S8 = sp[7]!;
+  return (ks, src, so, dst, dof) => {
+    const s1 = S1, s2 = S2, s3 = S3, s4 = S4, s5 = S5, s6 = S6, s7 = S7, s8 = S8;
+    let lh = (src[so]! << 8) | src[so + 1]!;
+    let ll = (src[so + 2]! << 8) | src[so + 3]!;
+    let rh = (src[so + 4]! << 8) | src[so + 5]!;
+    let rl = (src[so + 6]! << 8) | src[so + 7]!;
+    let t: number, u: number, v: number, w: number;
 
-  // Initial permutation as five bit-group swaps, each on 16-bit halves (no mask crosses a half).
-  t = ((lh >> 4) ^ rh) & 0x0f0f; rh ^= t; lh ^= t << 4;
-  t = ((ll >> 4) ^ rl) & 0x0f0f; rl ^= t; ll ^= t << 4;
-  t = lh; lh = rl; rl = t; // swap of l's high half with r's low half
-  t = ((rh >> 2) ^ lh) & 0x3333; lh ^= t; rh ^= t << 2;
-  t = ((rl >> 2) ^ ll) & 0x3333; ll ^= t; rl ^= t << 2;
-  t = ((rh >> 8) ^ lh) & 0x00ff; lh ^= t; rh ^= t << 8;
-  t = ((rl >> 8) ^ ll) & 0x00ff; ll ^= t; rl ^= t << 8;
-  t = ((lh >> 1) ^ rh) & 0x5555; rh ^= t; lh ^= t << 1;
-  t = ((ll >> 1) ^ rl) & 0x5555; rl ^= t; ll ^= t << 1;
-  // Both halves rotated left by one.
-  t = lh; lh = ((lh << 1) & 0xffff) | (ll >> 15); ll = ((ll << 1) & 0xffff) | (t >> 15);
-  t = rh; rh = ((rh << 1) & 0xffff) | (rl >> 15); rl = ((rl << 1) & 0xffff) | (t >> 15);
+    // Initial permutation as five bit-group swaps, each on 16-bit halves (no mask crosses a half).
+    t = ((lh >> 4) ^ rh) & 0x0f0f; rh ^= t; lh ^= t << 4;
+    t = ((ll >> 4) ^ rl) & 0x0f0f; rl ^= t; ll ^= t << 4;
+    t = lh; lh = rl; rl = t; // swap of l's high half with r's low half
+    t = ((rh >> 2) ^ lh) & 0x3333; lh ^= t; rh ^= t << 2;
+    t = ((rl >> 2) ^ ll) & 0x3333; ll ^= t; rl ^= t << 2;
+    t = ((rh >> 8) ^ lh) & 0x00ff; lh ^= t; rh ^= t << 8;
+    t = ((rl >> 8) ^ ll) & 0x00ff; ll ^= t; rl ^= t << 8;
+    t = ((lh >> 1) ^ rh) & 0x5555; rh ^= t; lh ^= t << 1;
+    t = ((ll >> 1) ^ rl) & 0x5555; rl ^= t; ll ^= t << 1;
+    // Both halves rotated left by one.
+    t = lh; lh = ((lh << 1) & 0xffff) | (ll >> 15); ll = ((ll << 1) & 0xffff) | (t >> 15);
+    t = rh; rh = ((rh << 1) & 0xffff) | (rl >> 15); rl = ((rl << 1) & 0xffff) | (t >> 15);
 
-  const n = ks.length;
-  let k = 0;
-  for (;;) {
-    for (const end = k + 64; k < end; k += 8) {
-      // l ^= f(r, K[i]): E and the key XOR as two XORed copies of r, the S-box inputs (doubled, as
-      // table offsets) picked from them; the eight lookups land on disjoint bits, OR-ed as a balanced
-      // tree (on a JIT the round is latency-bound).
-      t = rh ^ ks[k]!; u = rl ^ ks[k + 1]!; v = rh ^ ks[k + 2]!; w = rl ^ ks[k + 3]!;
-      let i1 = ((t >> 11) & 30) | ((u & 3) << 5), i3 = (t >> 3) & 126, i5 = ((u >> 11) & 30) | ((t & 3) << 5), i7 = (u >> 3) & 126;
-      let i2 = (v >> 7) & 126, i4 = (v << 1) & 126, i6 = (w >> 7) & 126, i8 = (w << 1) & 126;
-      lh ^= ((s1[i1]! | s2[i2]!) | (s3[i3]! | s4[i4]!)) | ((s5[i5]! | s6[i6]!) | (s7[i7]! | s8[i8]!));
-      ll ^= ((s1[i1 + 1]! | s2[i2 + 1]!) | (s3[i3 + 1]! | s4[i4 + 1]!)) | ((s5[i5 + 1]! | s6[i6 + 1]!) | (s7[i7 + 1]! | s8[i8 + 1]!));
-      // r ^= f(l, K[i+1])
-      t = lh ^ ks[k + 4]!; u = ll ^ ks[k + 5]!; v = lh ^ ks[k + 6]!; w = ll ^ ks[k + 7]!;
-      i1 = ((t >> 11) & 30) | ((u & 3) << 5); i3 = (t >> 3) & 126; i5 = ((u >> 11) & 30) | ((t & 3) << 5); i7 = (u >> 3) & 126;
-      i2 = (v >> 7) & 126; i4 = (v << 1) & 126; i6 = (w >> 7) & 126; i8 = (w << 1) & 126;
-      rh ^= ((s1[i1]! | s2[i2]!) | (s3[i3]! | s4[i4]!)) | ((s5[i5]! | s6[i6]!) | (s7[i7]! | s8[i8]!));
-      rl ^= ((s1[i1 + 1]! | s2[i2 + 1]!) | (s3[i3 + 1]! | s4[i4 + 1]!)) | ((s5[i5 + 1]! | s6[i6 + 1]!) | (s7[i7 + 1]! | s8[i8 + 1]!));
+    const n = ks.length;
+    let k = 0;
+    for (;;) {
+      for (const end = k + 64; k < end; k += 8) {
+        // l ^= f(r, K[i]): E and the key XOR as two XORed copies of r, the S-box inputs (doubled, as
+        // table offsets) picked from them; the eight lookups land on disjoint bits, OR-ed as a balanced
+        // tree (on a JIT the round is latency-bound).
+        t = rh ^ ks[k]!; u = rl ^ ks[k + 1]!; v = rh ^ ks[k + 2]!; w = rl ^ ks[k + 3]!;
+        let i1 = ((t >> 11) & 30) | ((u & 3) << 5), i3 = (t >> 3) & 126, i5 = ((u >> 11) & 30) | ((t & 3) << 5), i7 = (u >> 3) & 126;
+        let i2 = (v >> 7) & 126, i4 = (v << 1) & 126, i6 = (w >> 7) & 126, i8 = (w << 1) & 126;
+        lh ^= ((s1[i1]! | s2[i2]!) | (s3[i3]! | s4[i4]!)) | ((s5[i5]! | s6[i6]!) | (s7[i7]! | s8[i8]!));
+        ll ^= ((s1[i1 + 1]! | s2[i2 + 1]!) | (s3[i3 + 1]! | s4[i4 + 1]!)) | ((s5[i5 + 1]! | s6[i6 + 1]!) | (s7[i7 + 1]! | s8[i8 + 1]!));
+        // r ^= f(l, K[i+1])
+        t = lh ^ ks[k + 4]!; u = ll ^ ks[k + 5]!; v = lh ^ ks[k + 6]!; w = ll ^ ks[k + 7]!;
+        i1 = ((t >> 11) & 30) | ((u & 3) << 5); i3 = (t >> 3) & 126; i5 = ((u >> 11) & 30) | ((t & 3) << 5); i7 = (u >> 3) & 126;
+        i2 = (v >> 7) & 126; i4 = (v << 1) & 126; i6 = (w >> 7) & 126; i8 = (w << 1) & 126;
+        rh ^= ((s1[i1]! | s2[i2]!) | (s3[i3]! | s4[i4]!)) | ((s5[i5]! | s6[i6]!) | (s7[i7]! | s8[i8]!));
+        rl ^= ((s1[i1 + 1]! | s2[i2 + 1]!) | (s3[i3 + 1]! | s4[i4 + 1]!)) | ((s5[i5 + 1]! | s6[i6 + 1]!) | (s7[i7 + 1]! | s8[i8 + 1]!));
+      }
+      if (k >= n) break;
+      // Between TDEA stages: the output swap of one stage and the next stage's input.
+      t = lh; lh = rh; rh = t;
+      t = ll; ll = rl; rl = t;
     }
-    if (k >= n) break;
-    // Between TDEA stages: the output swap of one stage and the next stage's input.
-    t = lh; lh = rh; rh = t;
-    t = ll; ll = rl; rl = t;
-  }
 
-  // Pre-output is R16 L16: undo the rotation and the initial permutation on (r, l).
-  t = rh; rh = (rh >> 1) | ((rl & 1) << 15); rl = (rl >> 1) | ((t & 1) << 15);
-  t = lh; lh = (lh >> 1) | ((ll & 1) << 15); ll = (ll >> 1) | ((t & 1) << 15);
-  t = ((rh >> 1) ^ lh) & 0x5555; lh ^= t; rh ^= t << 1;
-  t = ((rl >> 1) ^ ll) & 0x5555; ll ^= t; rl ^= t << 1;
-  t = ((lh >> 8) ^ rh) & 0x00ff; rh ^= t; lh ^= t << 8;
-  t = ((ll >> 8) ^ rl) & 0x00ff; rl ^= t; ll ^= t << 8;
-  t = ((lh >> 2) ^ rh) & 0x3333; rh ^= t; lh ^= t << 2;
-  t = ((ll >> 2) ^ rl) & 0x3333; rl ^= t; ll ^= t << 2;
-  t = rh; rh = ll; ll = t;
-  t = ((rh >> 4) ^ lh) & 0x0f0f; lh ^= t; rh ^= t << 4;
-  t = ((rl >> 4) ^ ll) & 0x0f0f; ll ^= t; rl ^= t << 4;
+    // Pre-output is R16 L16: undo the rotation and the initial permutation on (r, l).
+    t = rh; rh = (rh >> 1) | ((rl & 1) << 15); rl = (rl >> 1) | ((t & 1) << 15);
+    t = lh; lh = (lh >> 1) | ((ll & 1) << 15); ll = (ll >> 1) | ((t & 1) << 15);
+    t = ((rh >> 1) ^ lh) & 0x5555; lh ^= t; rh ^= t << 1;
+    t = ((rl >> 1) ^ ll) & 0x5555; ll ^= t; rl ^= t << 1;
+    t = ((lh >> 8) ^ rh) & 0x00ff; rh ^= t; lh ^= t << 8;
+    t = ((ll >> 8) ^ rl) & 0x00ff; rl ^= t; ll ^= t << 8;
+    t = ((lh >> 2) ^ rh) & 0x3333; rh ^= t; lh ^= t << 2;
+    t = ((ll >> 2) ^ rl) & 0x3333; rl ^= t; ll ^= t << 2;
+    t = rh; rh = ll; ll = t;
+    t = ((rh >> 4) ^ lh) & 0x0f0f; lh ^= t; rh ^= t << 4;
+    t = ((rl >> 4) ^ ll) & 0x0f0f; ll ^= t; rl ^= t << 4;
 
-  dst[dof] = rh >> 8; dst[dof + 1] = rh;
-  dst[dof + 2] = rl >> 8; dst[dof + 3] = rl;
-  dst[dof + 4] = lh >> 8; dst[dof + 5] = lh;
-  dst[dof + 6] = ll >> 8; dst[dof + 7] = ll;
+    dst[dof] = rh >> 8; dst[dof + 1] = rh;
+    dst[dof + 2] = rl >> 8; dst[dof + 3] = rl;
+    dst[dof + 4] = lh >> 8; dst[dof + 5] = lh;
+    dst[dof + 6] = ll >> 8; dst[dof + 7] = ll;
+  };
 }
 
 class DesFamilyCipher implements BlockCipher {
@@ -187,10 +224,10 @@ class DesFamilyCipher implements BlockCipher {
     private readonly dk: Uint16Array,
   ) {}
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    crypt(this.ek, src, srcOff, dst, dstOff);
+    crypt!(this.ek, src, srcOff, dst, dstOff);
   }
   decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    crypt(this.dk, src, srcOff, dst, dstOff);
+    crypt!(this.dk, src, srcOff, dst, dstOff);
   }
 }
 
@@ -200,8 +237,8 @@ export function desCipher(key: Uint8Array): BlockCipher {
   spTables();
   const ek = new Uint16Array(64);
   const dk = new Uint16Array(64);
-  schedule(key, 0, ek, 0, false);
-  schedule(key, 0, dk, 0, true);
+  schedule(key, 0, ek, 0);
+  reversed(ek, 0, dk, 0);
   return new DesFamilyCipher(ek, dk);
 }
 
@@ -212,14 +249,15 @@ export function desCipher(key: Uint8Array): BlockCipher {
 export function tdesCipher(key: Uint8Array): BlockCipher {
   if (key.length !== 16 && key.length !== 24) throw new CoreError("E_KEY_LENGTH", `3DES key must be 16 or 24 bytes, got ${key.length}`);
   spTables();
-  const k3 = key.length === 24 ? 16 : 0;
+  // ek = [K1 forward, K2 reversed, K3 forward]; dk = [K3 reversed, K2 forward, K1 reversed].
   const ek = new Uint16Array(192);
   const dk = new Uint16Array(192);
-  schedule(key, 0, ek, 0, false);
-  schedule(key, 8, ek, 64, true);
-  schedule(key, k3, ek, 128, false);
-  schedule(key, k3, dk, 0, true);
-  schedule(key, 8, dk, 64, false);
-  schedule(key, 0, dk, 128, true);
+  schedule(key, 0, ek, 0);
+  schedule(key, 8, dk, 64);
+  if (key.length === 24) schedule(key, 16, ek, 128);
+  else for (let i = 0; i < 64; i++) ek[128 + i] = ek[i]!;
+  reversed(dk, 64, ek, 64);
+  reversed(ek, 128, dk, 0);
+  reversed(ek, 0, dk, 128);
   return new DesFamilyCipher(ek, dk);
 }

@@ -21,9 +21,11 @@ const SBOX_HEX =
 /** FK as high/low 16-bit halves. */
 const FK = [0xa3b1, 0xbac6, 0x56aa, 0x3350, 0x677d, 0x9197, 0xb270, 0x22dc];
 
+type BlockFn = (rk: Uint16Array, src: Uint8Array, so: number, dst: Uint8Array, dof: number) => void;
+
 let SBOX: Uint8Array | undefined;
-/** [T0 high, T0 low, T1 high, T1 low]. */
-let TT: Uint16Array[] | undefined;
+/** The block function, made once with the tables (see tables()). */
+let crypt: BlockFn | undefined;
 
 // Rotations of a 32-bit word held as 16-bit halves (h, l), kept within 16 bits at every step so that
 // even the one-time table and key-schedule work stays in the engine's small integers.
@@ -35,8 +37,13 @@ function rotLo(h: number, l: number, n: number): number {
   return rotHi(l, h, n);
 }
 
+/**
+ * Builds the S-box and the T tables once, and the block function as a closure over them: a JIT
+ * treats the captured constants as fixed (no table pointers to keep in registers or bounds to
+ * reload), an interpreter reads them into locals once a block.
+ */
 function tables(): void {
-  if (TT) return;
+  if (crypt) return;
   const s = new Uint8Array(256);
   for (let i = 0; i < 256; i++) s[i] = parseInt(SBOX_HEX.substr(i * 2, 2), 16);
   const buf = new Uint16Array(1024);
@@ -52,7 +59,7 @@ function tables(): void {
     t1l[i] = rotLo(h, l, 24);
   }
   SBOX = s;
-  TT = [t0h, t0l, t1h, t1l];
+  crypt = makeCrypt(t0h, t0l, t1h, t1l);
 }
 
 /** Scratch for the key schedule: K_i..K_i+3 as halves. */
@@ -83,46 +90,48 @@ function schedule(key: Uint8Array, ek: Uint16Array, dk: Uint16Array): void {
   }
 }
 
-function crypt(rk: Uint16Array, src: Uint8Array, so: number, dst: Uint8Array, dof: number): void {
-  const T = TT!;
-  const t0h = T[0]!, t0l = T[1]!, t1h = T[2]!, t1l = T[3]!;
-  let x0h = (src[so]! << 8) | src[so + 1]!, x0l = (src[so + 2]! << 8) | src[so + 3]!;
-  let x1h = (src[so + 4]! << 8) | src[so + 5]!, x1l = (src[so + 6]! << 8) | src[so + 7]!;
-  let x2h = (src[so + 8]! << 8) | src[so + 9]!, x2l = (src[so + 10]! << 8) | src[so + 11]!;
-  let x3h = (src[so + 12]! << 8) | src[so + 13]!, x3l = (src[so + 14]! << 8) | src[so + 15]!;
-  let h: number, l: number, a: number, b: number, c: number, d: number;
-  // Each XOR is grouped so the word the previous round just produced comes in last and the four
-  // lookups meet in a shallow tree: on a JIT the 32 dependent rounds are latency-bound.
-  for (let k = 0; k < 64; k += 8) {
-    h = (x1h ^ rk[k]! ^ x2h) ^ x3h;
-    l = (x1l ^ rk[k + 1]! ^ x2l) ^ x3l;
-    a = h >> 8; b = h & 255; c = l >> 8; d = l & 255;
-    x0h = (x0h ^ t0h[a]! ^ t1h[b]!) ^ (t0l[c]! ^ t1l[d]!);
-    x0l = (x0l ^ t0l[a]! ^ t1l[b]!) ^ (t0h[c]! ^ t1h[d]!);
+function makeCrypt(T0H: Uint16Array, T0L: Uint16Array, T1H: Uint16Array, T1L: Uint16Array): BlockFn {
+  const T0h = T0H, T0l = T0L, T1h = T1H, T1l = T1L; // immutable bindings for the closure
+  return (rk, src, so, dst, dof) => {
+    const t0h = T0h, t0l = T0l, t1h = T1h, t1l = T1l;
+    let x0h = (src[so]! << 8) | src[so + 1]!, x0l = (src[so + 2]! << 8) | src[so + 3]!;
+    let x1h = (src[so + 4]! << 8) | src[so + 5]!, x1l = (src[so + 6]! << 8) | src[so + 7]!;
+    let x2h = (src[so + 8]! << 8) | src[so + 9]!, x2l = (src[so + 10]! << 8) | src[so + 11]!;
+    let x3h = (src[so + 12]! << 8) | src[so + 13]!, x3l = (src[so + 14]! << 8) | src[so + 15]!;
+    let h: number, l: number, a: number, b: number, c: number, d: number;
+    // Each XOR is grouped so the word the previous round just produced comes in last and the four
+    // lookups meet in a shallow tree: on a JIT the 32 dependent rounds are latency-bound.
+    for (let k = 0; k < 64; k += 8) {
+      h = (x1h ^ rk[k]! ^ x2h) ^ x3h;
+      l = (x1l ^ rk[k + 1]! ^ x2l) ^ x3l;
+      a = h >> 8; b = h & 255; c = l >> 8; d = l & 255;
+      x0h = (x0h ^ t0h[a]! ^ t1h[b]!) ^ (t0l[c]! ^ t1l[d]!);
+      x0l = (x0l ^ t0l[a]! ^ t1l[b]!) ^ (t0h[c]! ^ t1h[d]!);
 
-    h = (x2h ^ rk[k + 2]! ^ x3h) ^ x0h;
-    l = (x2l ^ rk[k + 3]! ^ x3l) ^ x0l;
-    a = h >> 8; b = h & 255; c = l >> 8; d = l & 255;
-    x1h = (x1h ^ t0h[a]! ^ t1h[b]!) ^ (t0l[c]! ^ t1l[d]!);
-    x1l = (x1l ^ t0l[a]! ^ t1l[b]!) ^ (t0h[c]! ^ t1h[d]!);
+      h = (x2h ^ rk[k + 2]! ^ x3h) ^ x0h;
+      l = (x2l ^ rk[k + 3]! ^ x3l) ^ x0l;
+      a = h >> 8; b = h & 255; c = l >> 8; d = l & 255;
+      x1h = (x1h ^ t0h[a]! ^ t1h[b]!) ^ (t0l[c]! ^ t1l[d]!);
+      x1l = (x1l ^ t0l[a]! ^ t1l[b]!) ^ (t0h[c]! ^ t1h[d]!);
 
-    h = (x3h ^ rk[k + 4]! ^ x0h) ^ x1h;
-    l = (x3l ^ rk[k + 5]! ^ x0l) ^ x1l;
-    a = h >> 8; b = h & 255; c = l >> 8; d = l & 255;
-    x2h = (x2h ^ t0h[a]! ^ t1h[b]!) ^ (t0l[c]! ^ t1l[d]!);
-    x2l = (x2l ^ t0l[a]! ^ t1l[b]!) ^ (t0h[c]! ^ t1h[d]!);
+      h = (x3h ^ rk[k + 4]! ^ x0h) ^ x1h;
+      l = (x3l ^ rk[k + 5]! ^ x0l) ^ x1l;
+      a = h >> 8; b = h & 255; c = l >> 8; d = l & 255;
+      x2h = (x2h ^ t0h[a]! ^ t1h[b]!) ^ (t0l[c]! ^ t1l[d]!);
+      x2l = (x2l ^ t0l[a]! ^ t1l[b]!) ^ (t0h[c]! ^ t1h[d]!);
 
-    h = (x0h ^ rk[k + 6]! ^ x1h) ^ x2h;
-    l = (x0l ^ rk[k + 7]! ^ x1l) ^ x2l;
-    a = h >> 8; b = h & 255; c = l >> 8; d = l & 255;
-    x3h = (x3h ^ t0h[a]! ^ t1h[b]!) ^ (t0l[c]! ^ t1l[d]!);
-    x3l = (x3l ^ t0l[a]! ^ t1l[b]!) ^ (t0h[c]! ^ t1h[d]!);
-  }
-  // Output (X35, X34, X33, X32).
-  dst[dof] = x3h >> 8; dst[dof + 1] = x3h; dst[dof + 2] = x3l >> 8; dst[dof + 3] = x3l;
-  dst[dof + 4] = x2h >> 8; dst[dof + 5] = x2h; dst[dof + 6] = x2l >> 8; dst[dof + 7] = x2l;
-  dst[dof + 8] = x1h >> 8; dst[dof + 9] = x1h; dst[dof + 10] = x1l >> 8; dst[dof + 11] = x1l;
-  dst[dof + 12] = x0h >> 8; dst[dof + 13] = x0h; dst[dof + 14] = x0l >> 8; dst[dof + 15] = x0l;
+      h = (x0h ^ rk[k + 6]! ^ x1h) ^ x2h;
+      l = (x0l ^ rk[k + 7]! ^ x1l) ^ x2l;
+      a = h >> 8; b = h & 255; c = l >> 8; d = l & 255;
+      x3h = (x3h ^ t0h[a]! ^ t1h[b]!) ^ (t0l[c]! ^ t1l[d]!);
+      x3l = (x3l ^ t0l[a]! ^ t1l[b]!) ^ (t0h[c]! ^ t1h[d]!);
+    }
+    // Output (X35, X34, X33, X32).
+    dst[dof] = x3h >> 8; dst[dof + 1] = x3h; dst[dof + 2] = x3l >> 8; dst[dof + 3] = x3l;
+    dst[dof + 4] = x2h >> 8; dst[dof + 5] = x2h; dst[dof + 6] = x2l >> 8; dst[dof + 7] = x2l;
+    dst[dof + 8] = x1h >> 8; dst[dof + 9] = x1h; dst[dof + 10] = x1l >> 8; dst[dof + 11] = x1l;
+    dst[dof + 12] = x0h >> 8; dst[dof + 13] = x0h; dst[dof + 14] = x0l >> 8; dst[dof + 15] = x0l;
+  };
 }
 
 class Sm4Cipher implements BlockCipher {
@@ -132,10 +141,10 @@ class Sm4Cipher implements BlockCipher {
     private readonly dk: Uint16Array,
   ) {}
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    crypt(this.ek, src, srcOff, dst, dstOff);
+    crypt!(this.ek, src, srcOff, dst, dstOff);
   }
   decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    crypt(this.dk, src, srcOff, dst, dstOff);
+    crypt!(this.dk, src, srcOff, dst, dstOff);
   }
 }
 

@@ -219,7 +219,7 @@ export class TlvMap {
   private parents: Int32Array;
   private sameNext: Int32Array;
   private table: Int32Array;
-  /** Per table slot: the last entry with that slot's tag (to chain repeats in O(1)). */
+  /** Per table slot: the last entry with that slot's tag once it repeats (to chain repeats in O(1)). */
   private tableLast: Int32Array;
   private mask: number;
   private readonly ends: Int32Array;
@@ -348,11 +348,11 @@ export class TlvMap {
         e = table[s]!;
         if (e === 0) {
           table[s] = count;
-          tableLast[s] = i;
           break;
         }
         if (tags[e - 1] === tag) {
-          sameNext[tableLast[s]!] = i;
+          // The chain's last entry: the first one while it has no successor, else the one noted here.
+          sameNext[sameNext[e - 1]! < 0 ? e - 1 : tableLast[s]!] = i;
           tableLast[s] = i;
           break;
         }

@@ -136,7 +136,7 @@ test(`fuzz: ${ITERATIONS} random and mutated inputs, only valid results or E_TLV
   );
   assert.ok(ok > ITERATIONS / 50, "the mutations keep some inputs valid");
   for (const c of CODES) assert.ok((errors.get(c) ?? 0) > 0, `reached ${c}`);
-  assert.ok(worstMs < 250, `an input took ${worstMs} ms`);
+  assert.ok(worstMs < 500, `an input took ${worstMs} ms`); // generous: GC pauses; a hang or a quadratic path would be far beyond
 });
 
 test("fuzz: long inputs of repeated headers and padding stay linear", () => {

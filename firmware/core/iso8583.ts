@@ -505,18 +505,19 @@ export class Iso8583Message {
   getString(n: number): string | undefined {
     if (!(this.valid && n >= 2 && n <= 128 && this.bitmap[(n - 1) >> 3]! & (0x80 >> ((n - 1) & 7)))) return undefined; // has(n), inlined
     const c = this.compiled;
-    const t = c.type[n]!;
     const e = c.enc[n]!;
+    if (e === ENC_BCD) {
+      const track = c.type[n] === T_Z;
+      try {
+        return bcdDecode(this.buffer, this.dataStart[n]!, this.units[n]!, c.alignLeft[n] ? "left" : "right", track);
+      } catch (err) {
+        return fail("E_8583_FIELD", n, `not ${track ? "track" : "numeric"} BCD`);
+      }
+    }
+    const t = c.type[n]!;
     const buf = this.buffer;
     const d = this.dataStart[n]!;
     const units = this.units[n]!;
-    if (e === ENC_BCD) {
-      try {
-        return bcdDecode(buf, d, units, c.alignLeft[n] ? "left" : "right", t === T_Z);
-      } catch (err) {
-        return fail("E_8583_FIELD", n, `not ${t === T_Z ? "track" : "numeric"} BCD`);
-      }
-    }
     if (e === ENC_ASCII) {
       const mask = TYPE_MASK[t]!;
       if (units <= CODES_MAX) {

@@ -139,7 +139,7 @@ function schedule(key: Uint8Array, rounds: number): { ek: Uint16Array; dk: Uint1
 }
 
 function makeEncrypt(E0H: Uint16Array, E0L: Uint16Array, E1H: Uint16Array, E1L: Uint16Array, SBOX: Uint8Array): BlockFn {
-  const E0H_ = E0H, E0L_ = E0L, E1H_ = E1H, E1L_ = E1L, SBOX_ = SBOX; // immutable bindings for the closure
+  const E0H_ = E0H, E0L_ = E0L, E1H_ = E1H, E1L_ = E1L, SBOX_ = SBOX; // const: a JIT folds only immutable captured bindings
   return (ek, src, so, dst, dof) => {
     const e0h = E0H_, e0l = E0L_, e1h = E1H_, e1l = E1L_;
     let s0h = ((src[so]! << 8) | src[so + 1]!) ^ ek[0]!, s0l = ((src[so + 2]! << 8) | src[so + 3]!) ^ ek[1]!;
@@ -183,7 +183,7 @@ function makeEncrypt(E0H: Uint16Array, E0L: Uint16Array, E1H: Uint16Array, E1L: 
 }
 
 function makeDecrypt(D0H: Uint16Array, D0L: Uint16Array, D1H: Uint16Array, D1L: Uint16Array, SBOX: Uint8Array): BlockFn {
-  const D0H_ = D0H, D0L_ = D0L, D1H_ = D1H, D1L_ = D1L, SBOX_ = SBOX; // immutable bindings for the closure
+  const D0H_ = D0H, D0L_ = D0L, D1H_ = D1H, D1L_ = D1L, SBOX_ = SBOX; // const: a JIT folds only immutable captured bindings
   return (dk, src, so, dst, dof) => {
     const d0h = D0H_, d0l = D0L_, d1h = D1H_, d1l = D1L_;
     let s0h = ((src[so]! << 8) | src[so + 1]!) ^ dk[0]!, s0l = ((src[so + 2]! << 8) | src[so + 3]!) ^ dk[1]!;

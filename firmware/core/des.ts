@@ -65,9 +65,9 @@ function spTables(): void {
       let hi = 0;
       let lo = 0;
       for (let j = 1; j <= 32; j++) {
-        const src = P[j - 1]! - 1;
+        const src = P[j - 1]! - 1; // 0-based bit of the S-box outputs, MSB first
         if (src >> 2 !== b || ((s >> (3 - (src & 3))) & 1) === 0) continue;
-        const pos = (33 - j) & 31;
+        const pos = (33 - j) & 31; // bit j (MSB first) sits at 32-j; rotated left by one
         if (pos >= 16) hi |= 1 << (pos - 16);
         else lo |= 1 << pos;
       }

@@ -90,8 +90,9 @@ function schedule(key: Uint8Array, ek: Uint16Array, dk: Uint16Array): void {
   }
 }
 
+/** One block, 32 rounds with the round keys rk (high/low pairs in the order wanted), src -> dst. */
 function makeCrypt(T0H: Uint16Array, T0L: Uint16Array, T1H: Uint16Array, T1L: Uint16Array): BlockFn {
-  const T0h = T0H, T0l = T0L, T1h = T1H, T1l = T1L; // immutable bindings for the closure
+  const T0h = T0H, T0l = T0L, T1h = T1H, T1l = T1L; // const: a JIT folds only immutable captured bindings
   return (rk, src, so, dst, dof) => {
     const t0h = T0h, t0l = T0l, t1h = T1h, t1l = T1l;
     let x0h = (src[so]! << 8) | src[so + 1]!, x0l = (src[so + 2]! << 8) | src[so + 3]!;

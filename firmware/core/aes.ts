@@ -8,10 +8,9 @@
  * equivalent inverse cipher. Tables (4.5 KB) are built once on first use; the S-box is computed from
  * its definition (multiplicative inverse in GF(2^8) and the affine map).
  */
-import type { BlockCipher } from "./cipher";
+import { type BlockCipher, ScheduledCipher, type BlockFn } from "./cipher";
 import { CoreError } from "./errors";
 
-type BlockFn = (k: Uint16Array, src: Uint8Array, so: number, dst: Uint8Array, dof: number) => void;
 
 let S: Uint8Array | undefined;
 /** [Te0 high, Te0 low, Te1 high, Te1 low, Td0 high, Td0 low, Td1 high, Td1 low]. */
@@ -226,25 +225,11 @@ function makeDecrypt(D0H: Uint16Array, D0L: Uint16Array, D1H: Uint16Array, D1L: 
   };
 }
 
-class AesCipher implements BlockCipher {
-  readonly blockSize = 16 as const;
-  constructor(
-    private readonly ek: Uint16Array,
-    private readonly dk: Uint16Array,
-  ) {}
-  encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    encrypt!(this.ek, src, srcOff, dst, dstOff);
-  }
-  decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    decrypt!(this.dk, src, srcOff, dst, dstOff);
-  }
-}
-
 /** AES with a 16, 24 or 32-byte key (10, 12 or 14 rounds). Computes the key schedule (not cached: see createCipher). */
 export function aesCipher(key: Uint8Array): BlockCipher {
   const n = key.length;
   if (n !== 16 && n !== 24 && n !== 32) throw new CoreError("E_KEY_LENGTH", `AES key must be 16, 24 or 32 bytes, got ${n}`);
   tables();
   const { ek, dk } = schedule(key, (n >> 2) + 6);
-  return new AesCipher(ek, dk);
+  return new ScheduledCipher(16, encrypt!, decrypt!, ek, dk);
 }

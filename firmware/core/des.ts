@@ -14,7 +14,7 @@
  * on first use; 8 table objects rather than 16 leave a JIT registers for the rest). The OR of
  * the eight lookups is written as a balanced tree: on a JIT the round is latency-bound.
  */
-import type { BlockCipher } from "./cipher";
+import { type BlockCipher, ScheduledCipher, type BlockFn } from "./cipher";
 import { CoreError } from "./errors";
 
 /** The eight S-boxes of FIPS 46-3, row-major (row = b1b6, column = b2b3b4b5), one hex digit each. */
@@ -42,7 +42,6 @@ const PC2 = [
 ];
 const SHIFTS = [1, 1, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2, 1];
 
-type BlockFn = (ks: Uint16Array, src: Uint8Array, so: number, dst: Uint8Array, dof: number) => void;
 
 /** The block function, made once with the SP tables (see spTables()). */
 let crypt: BlockFn | undefined;
@@ -217,20 +216,6 @@ function makeCrypt(...sp: Uint16Array[]): BlockFn {
   };
 }
 
-class DesFamilyCipher implements BlockCipher {
-  readonly blockSize = 8 as const;
-  constructor(
-    private readonly ek: Uint16Array,
-    private readonly dk: Uint16Array,
-  ) {}
-  encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    crypt!(this.ek, src, srcOff, dst, dstOff);
-  }
-  decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    crypt!(this.dk, src, srcOff, dst, dstOff);
-  }
-}
-
 /** Single DES with an 8-byte key (parity bits ignored). Computes the key schedule (not cached: see createCipher). */
 export function desCipher(key: Uint8Array): BlockCipher {
   if (key.length !== 8) throw new CoreError("E_KEY_LENGTH", `DES key must be 8 bytes, got ${key.length}`);
@@ -239,7 +224,7 @@ export function desCipher(key: Uint8Array): BlockCipher {
   const dk = new Uint16Array(64);
   schedule(key, 0, ek, 0);
   reversed(ek, 0, dk, 0);
-  return new DesFamilyCipher(ek, dk);
+  return new ScheduledCipher(8, crypt!, crypt!, ek, dk);
 }
 
 /**
@@ -259,5 +244,5 @@ export function tdesCipher(key: Uint8Array): BlockCipher {
   reversed(dk, 64, ek, 64);
   reversed(ek, 128, dk, 0);
   reversed(ek, 0, dk, 128);
-  return new DesFamilyCipher(ek, dk);
+  return new ScheduledCipher(8, crypt!, crypt!, ek, dk);
 }

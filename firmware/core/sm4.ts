@@ -8,7 +8,7 @@
  * only swaps the halves, so T2 and T3 are T0 and T1 with high and low exchanged: four 256-entry 16-bit
  * tables (2 KB, built once on first use) and eight lookups a round.
  */
-import type { BlockCipher } from "./cipher";
+import { type BlockCipher, ScheduledCipher, type BlockFn } from "./cipher";
 import { CoreError } from "./errors";
 
 const SBOX_HEX =
@@ -21,7 +21,6 @@ const SBOX_HEX =
 /** FK as high/low 16-bit halves. */
 const FK = [0xa3b1, 0xbac6, 0x56aa, 0x3350, 0x677d, 0x9197, 0xb270, 0x22dc];
 
-type BlockFn = (rk: Uint16Array, src: Uint8Array, so: number, dst: Uint8Array, dof: number) => void;
 
 let SBOX: Uint8Array | undefined;
 /** The block function, made once with the tables (see tables()). */
@@ -135,20 +134,6 @@ function makeCrypt(T0H: Uint16Array, T0L: Uint16Array, T1H: Uint16Array, T1L: Ui
   };
 }
 
-class Sm4Cipher implements BlockCipher {
-  readonly blockSize = 16 as const;
-  constructor(
-    private readonly ek: Uint16Array,
-    private readonly dk: Uint16Array,
-  ) {}
-  encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    crypt!(this.ek, src, srcOff, dst, dstOff);
-  }
-  decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    crypt!(this.dk, src, srcOff, dst, dstOff);
-  }
-}
-
 /** SM4 with a 16-byte key. Computes the key schedule (not cached: see createCipher). */
 export function sm4Cipher(key: Uint8Array): BlockCipher {
   if (key.length !== 16) throw new CoreError("E_KEY_LENGTH", `SM4 key must be 16 bytes, got ${key.length}`);
@@ -156,5 +141,5 @@ export function sm4Cipher(key: Uint8Array): BlockCipher {
   const ek = new Uint16Array(64);
   const dk = new Uint16Array(64);
   schedule(key, ek, dk);
-  return new Sm4Cipher(ek, dk);
+  return new ScheduledCipher(16, crypt!, crypt!, ek, dk);
 }

@@ -5,18 +5,8 @@ import { encode as cborxEncode, decode as cborxDecode } from "cbor-x";
 import { utf8Decode, utf8Encode, utf8Length } from "../../../firmware/core/utf8.ts";
 import { cborDecode, cborEncode, type CborValue } from "../../../firmware/core/cbor.ts";
 import { CoreError } from "../../../firmware/core/errors.ts";
+import { rng } from "../../support.ts";
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 test("utf8: random strings (CJK, astral, lone surrogates) encode like TextEncoder", () => {

@@ -24,19 +24,9 @@ import { computeMac } from "../../../firmware/core/mac.ts";
 import { createCipher, ecbEncrypt } from "../../../firmware/core/modes.ts";
 import { encipherIso4PinField, decipherIso4 } from "../../../firmware/core/pinblock.ts";
 import { asciiToBytes, bytesToHex, hexToBytes } from "../../../firmware/core/bytes.ts";
+import { H, hex, throwsCode } from "../../support.ts";
 
-const H = (s: string) => hexToBytes(s.replace(/\s+/g, ""));
-const hex = (b: Uint8Array) => bytesToHex(b);
 
-function throwsCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.is((e as { code?: string }).code, code, String(e));
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 function tdesEcbRef(key16: Uint8Array, block: Uint8Array): string {
   const c = createCipheriv("des-ede3-ecb", Buffer.concat([key16, key16.subarray(0, 8)]), null);
   c.setAutoPadding(false);

@@ -5,25 +5,10 @@ import { createCipheriv, randomBytes } from "node:crypto";
 import { assertOddParity, hasOddParity, kcv, kcvCmac, setOddParity } from "../../../firmware/core/kcv.ts";
 import { computeMac } from "../../../firmware/core/mac.ts";
 import { bytesToHex, hexToBytes } from "../../../firmware/core/bytes.ts";
+import { H, hex, throwsCode, ecbRef } from "../../support.ts";
 
-const H = (s: string) => hexToBytes(s.replace(/\s+/g, ""));
-const hex = (b: Uint8Array) => bytesToHex(b);
 
-function throwsCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.is((e as { code?: string }).code, code, String(e));
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
-function ecbRef(name: string, key: Buffer, block: Buffer): Buffer {
-  const c = createCipheriv(name, key, null);
-  c.setAutoPadding(false);
-  return Buffer.concat([c.update(block), c.final()]);
-}
 
 test("KCV of published keys: 3DES 0123..3210 -> 08D7B4 (FB), DES 0123456789ABCDEF -> D5D44FF7, spec §9 MAK -> FC11AEF3", () => {
   assert.is(hex(kcv("3des", H("0123456789ABCDEFFEDCBA9876543210"), 3)), "08D7B4");

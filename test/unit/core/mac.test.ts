@@ -8,20 +8,10 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { cbcMac, cmac, computeMac, cupEcbMac, padIso9797, retailMac, verifyMac, type MacAlgorithm } from "../../../firmware/core/mac.ts";
 import { createCipher } from "../../../firmware/core/modes.ts";
 import { asciiToBytes, bytesToHex, hexToBytes } from "../../../firmware/core/bytes.ts";
+import { H, hex, throwsCode, ecbRef } from "../../support.ts";
 
-const H = (s: string) => hexToBytes(s.replace(/\s+/g, ""));
-const hex = (b: Uint8Array) => bytesToHex(b);
 const A = (s: string) => asciiToBytes(s);
 
-function throwsCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.is((e as { code?: string }).code, code, String(e));
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 // ---- references from node:crypto -------------------------------------------------------------------
 /** A 24-byte OpenSSL des-ede3 key from an 8-, 16- or 24-byte DES/TDES key. */
@@ -30,11 +20,6 @@ function ede3(key: Uint8Array): Buffer {
   if (k.length === 8) return Buffer.concat([k, k, k]);
   if (k.length === 16) return Buffer.concat([k, k.subarray(0, 8)]);
   return k;
-}
-function ecbRef(name: string, key: Buffer, block: Buffer, decrypt = false): Buffer {
-  const c = decrypt ? createDecipheriv(name, key, null) : createCipheriv(name, key, null);
-  c.setAutoPadding(false);
-  return Buffer.concat([c.update(block), c.final()]);
 }
 const desE = (key: Uint8Array, b: Buffer) => ecbRef("des-ede3-ecb", ede3(key), b);
 const desD = (key: Uint8Array, b: Buffer) => ecbRef("des-ede3-ecb", ede3(key), b, true);

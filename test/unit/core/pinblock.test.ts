@@ -15,21 +15,11 @@ import {
   parsePinBlock,
 } from "../../../firmware/core/pinblock.ts";
 import { bytesToHex, hexToBytes } from "../../../firmware/core/bytes.ts";
+import { H, hex, throwsCode } from "../../support.ts";
 
-const H = (s: string) => hexToBytes(s.replace(/\s+/g, ""));
-const hex = (b: Uint8Array) => bytesToHex(b);
 const nodeRandom = (into: Uint8Array) => into.set(randomBytes(into.length));
 const constant = (v: number) => (into: Uint8Array) => into.fill(v);
 
-function throwsCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.is((e as { code?: string }).code, code, String(e));
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 function aesEcb(key: Uint8Array, block: Uint8Array, decrypt = false): Buffer {
   const name = `aes-${key.length * 8}-ecb`;
   const c = decrypt ? createDecipheriv(name, key, null) : createCipheriv(name, key, null);

@@ -9,6 +9,7 @@ import { SimFlash } from "../../../boards/sim/devices/flash.ts";
 import { FlashLog, StoreError } from "../../../firmware/store/flash-log.ts";
 import { crc32 } from "../../../firmware/core/crc32.ts";
 import { crc32 as zlibCrc32 } from "node:zlib";
+import { rng } from "../../support.ts";
 
 class PowerCut extends Error {}
 
@@ -36,18 +37,6 @@ function nativeFlash(sim: SimFlash): Natives.Flash {
   };
 }
 
-/** A small deterministic PRNG so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString("hex") : "-");
 

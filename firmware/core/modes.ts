@@ -74,7 +74,7 @@ export function createCipher(alg: CipherAlgorithm, key: Uint8Array): BlockCipher
     cacheCipher.pop();
   }
   cacheAlg.unshift(alg);
-  cacheKey.unshift(key.slice());
+  cacheKey.unshift(Uint8Array.from(key)); // a copy: slice() of a Node Buffer is a view, and eviction zeroes it
   cacheCipher.unshift(c);
   return c;
 }

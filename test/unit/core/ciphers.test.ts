@@ -193,4 +193,11 @@ test("errors: key length, data length, IV length, output length, algorithm (Core
   }
 });
 
+test("createCipher never alters the caller's key, even a Node Buffer evicted from the cache", () => {
+  const key = Buffer.from("0123456789ABCDEFFEDCBA9876543210", "hex");
+  createCipher("3des", key);
+  for (let i = 0; i < 20; i++) createCipher("des", Buffer.from([i, 1, 2, 3, 4, 5, 6, 7]));
+  assert.is(key.toString("hex"), "0123456789abcdeffedcba9876543210");
+});
+
 test.run();

@@ -465,6 +465,7 @@ export class Modem4G implements SerialDevice {
     if (this.rssi === 99) return 2;
     if (this.now() < this.simUsableAt + this.options.registrationMs) return 2;
     if (profile.network === "denied") return 3;
+    if (profile.network === "no-service") return 2;
     return profile.roaming ? 5 : 1;
   }
 

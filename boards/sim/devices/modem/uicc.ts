@@ -14,9 +14,10 @@ export interface SimProfile {
   operator: { long: string; short: string; numeric: string };
   /**
    * The network's view: "ok"; "denied" (arrears / barred: +CREG/+CEREG stat 3); "pdp-reject"
-   * (registers, then AT+QIACT fails: the other way an operator treats arrears).
+   * (registers, then AT+QIACT fails: the other way an operator treats arrears); "no-service" (the
+   * operator has no network here: stat 2, searching, for ever).
    */
-  network?: "ok" | "denied" | "pdp-reject";
+  network?: "ok" | "denied" | "pdp-reject" | "no-service";
   /** Registers as roaming (stat 5) instead of home (stat 1). */
   roaming?: boolean;
   /** APNs the network accepts for this subscription (undefined: any). */

@@ -1,0 +1,477 @@
+/**
+ * The Terminal API the UI and a test agent call: activation, sign-in, operator sign-in, the online transactions
+ * (sale, balance, void, refund, pre-auth, pre-auth cancel, completion, completion void), settlement, reprint, the
+ * journal and the terminal's state. Each transaction returns a TxnOutcome (approved / declined with the response
+ * code's text and action) or throws a typed error (TxnError, ExchangeError, ParamError, CoreError, HalError —
+ * all with a stable `code`).
+ *
+ * Built from the HAL (flash store, clock, log, RNG), a PinPad over the PED, a NetConnector (the link manager, the
+ * 4G module's sockets, or an in-bundle scripted host) and an optional Printer.
+ */
+import { CoreError } from "../core/errors";
+import type { FlashLog } from "../store/flash-log";
+import type { Hal } from "../../hal/index";
+import type { PinPad } from "../../hal/ped/pinpad";
+import type { Printer } from "../../hal/escpos/printer";
+import type { NetConnector } from "../../hal/net/socket";
+import { CupExchange, type ExchangeSettings } from "../cup/exchange";
+import { responseCode, type ResponseAction } from "../cup/response-codes";
+import { buildActivation, buildEcho, buildSignIn, buildSignOut, type CardData, type TxnKind } from "../cup/messages";
+import { Flows, TxnError, type TerminalEvent, type TxnContext, type TxnOutcome, type CardInput } from "../txn/flows";
+import { FLAG_ADVICE, FLAG_CLOSED, Journal, type JournalRecord } from "../txn/journal";
+import { ReversalStore } from "../txn/reversal";
+import { settle as settleBatch, type SettlementOutcome } from "../txn/settlement";
+import { civilFromDays, slipBothCopies } from "../receipt/slip";
+import { Counters } from "./counters";
+import { framingOf, loadParams, mergeParams, paramsChange, type TerminalParams } from "./params";
+import { Operators, type OperatorSession } from "./operator";
+import { WorkingKeys } from "./signin";
+import { activationDecline, applyActivation } from "./activation";
+import { openStore, MAX_JOURNAL_SLOTS } from "./storage";
+
+export type { TxnOutcome, TerminalEvent } from "../txn/flows";
+export { TxnError } from "../txn/flows";
+
+export interface TerminalOptions {
+  hal: Hal;
+  pinpad: PinPad;
+  connector: NetConnector;
+  printer?: Printer;
+  /** Default: the board's "store" partition. */
+  store?: FlashLog;
+  onEvent?(e: TerminalEvent): void;
+  firmwareVersion?: string;
+}
+
+export interface ActivationOutcome {
+  status: "approved" | "declined";
+  code: string;
+  text: string;
+  en: string;
+  /** What the merchant does next (declines). */
+  next?: string;
+  terminalId?: string;
+  merchantId?: string;
+  merchantName?: string;
+}
+
+export interface SignInOutcome {
+  status: "approved" | "declined";
+  code: string;
+  text: string;
+  action: ResponseAction;
+  batch: number;
+  signInCode: string;
+  /** The host's batch differed and the terminal took it. */
+  batchChanged?: boolean;
+}
+
+export interface TerminalState {
+  activated: boolean;
+  signedIn: boolean;
+  signInCode: string;
+  terminalId: string;
+  merchantId: string;
+  merchantName: string;
+  operator: string | null;
+  supervisor: boolean;
+  batch: number;
+  nextStan: number;
+  reversalPending: { stan: string; reason: string; tries: number } | null;
+  pendingAdvices: number;
+  journalCount: number;
+  journalCapacity: number;
+}
+
+export interface FollowUpOptions {
+  card?: CardData;
+  pin?: boolean;
+  supervisorPassword?: string;
+}
+
+export class Terminal {
+  readonly store: FlashLog;
+  private params: TerminalParams;
+  readonly counters: Counters;
+  readonly journalStore: Journal;
+  readonly reversals: ReversalStore;
+  readonly keys: WorkingKeys;
+  readonly operators: Operators;
+  readonly exchange: CupExchange;
+  private readonly flows: Flows;
+  private readonly ctx: TxnContext;
+  private busy = false;
+
+  private constructor(private readonly o: TerminalOptions) {
+    const hal = o.hal;
+    this.store = o.store ?? openStore(hal);
+    this.params = loadParams(this.store);
+    this.counters = new Counters(this.store);
+    this.journalStore = new Journal(this.store, Math.min(this.params.journalCapacity, MAX_JOURNAL_SLOTS));
+    this.reversals = new ReversalStore(this.store);
+    this.keys = new WorkingKeys(this.store, o.pinpad);
+    this.operators = new Operators(this.store, (b) => hal.system.random(b));
+    const emit = (e: TerminalEvent) => {
+      if (o.onEvent) {
+        try {
+          o.onEvent(e);
+        } catch {
+          // an observer's failure is not the transaction's
+        }
+      }
+    };
+    this.exchange = new CupExchange({
+      connector: o.connector,
+      monotonic: () => hal.time.monotonic(),
+      onEvent: (e) => {
+        if (e.kind !== "closed") emit({ kind: e.kind, mti: e.mti, stan: e.stan, detail: e.detail });
+      },
+    });
+    this.ctx = {
+      store: this.store,
+      params: () => this.params,
+      counters: this.counters,
+      journal: this.journalStore,
+      reversals: this.reversals,
+      exchange: this.exchange,
+      settings: () => this.settings(),
+      keys: this.keys,
+      pinpad: o.pinpad,
+      operators: this.operators,
+      now: () => hal.time.now(),
+      log: hal.log,
+      emit,
+      signIn: () => this.signInNow(),
+      print: o.printer ? (rec) => this.printSlip(rec, false) : undefined,
+    };
+    this.flows = new Flows(this.ctx);
+  }
+
+  /** Mounts the store and reads the terminal's state (synchronous: no I/O beyond flash). */
+  static open(options: TerminalOptions): Terminal {
+    return new Terminal(options);
+  }
+
+  private settings(): ExchangeSettings {
+    const p = this.params;
+    return { host: p.hostAddress, port: p.hostPort, connectTimeoutMs: p.connectTimeoutMs, responseTimeoutMs: p.responseTimeoutMs, framing: framingOf(p) };
+  }
+
+  /** One operation at a time (the terminal has one line and one PED). */
+  private async serial<T>(work: () => Promise<T>): Promise<T> {
+    if (this.busy) throw new CoreError("E_TERMINAL_BUSY", "另一笔交易正在进行 / another operation is in progress");
+    this.busy = true;
+    try {
+      return await work();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  // ---- parameters, state, journal -----------------------------------------------------------------------
+
+  /** Changes parameters (validated; nothing changes when one is bad) and stores them. */
+  configure(changes: Partial<TerminalParams>): TerminalParams {
+    if (changes.activated !== undefined) throw new CoreError("E_PARAM_UNKNOWN", "activation is not a parameter: use activate()");
+    const next = mergeParams(this.params, changes);
+    this.store.commit([paramsChange(next)]);
+    this.params = next;
+    return { ...next };
+  }
+
+  parameters(): TerminalParams {
+    return { ...this.params, reverseOnCodes: this.params.reverseOnCodes.slice() };
+  }
+
+  state(): TerminalState {
+    const p = this.params;
+    const rev = this.reversals.pending;
+    const op = this.operators.current;
+    return {
+      activated: p.activated,
+      signedIn: this.keys.signedIn,
+      signInCode: this.keys.state.code,
+      terminalId: p.terminalId,
+      merchantId: p.merchantId,
+      merchantName: p.merchantName,
+      operator: op ? op.no : null,
+      supervisor: op ? op.supervisor : false,
+      batch: this.counters.batch,
+      nextStan: this.counters.peek(),
+      reversalPending: rev ? { stan: rev.stan, reason: rev.reason, tries: rev.tries } : null,
+      pendingAdvices: this.flows.pendingAdvices().length,
+      journalCount: this.journalStore.count,
+      journalCapacity: this.journalStore.capacity,
+    };
+  }
+
+  /** Every transaction of the open batch, oldest first. */
+  journal(): JournalRecord[] {
+    return this.journalStore.list();
+  }
+
+  // ---- activation and sign-in ----------------------------------------------------------------------------
+
+  /** 激活 with the code the acquirer gave the merchant. */
+  activate(code: string): Promise<ActivationOutcome> {
+    return this.serial(async () => {
+      const hal = this.o.hal;
+      const stan = this.counters.take();
+      const req = buildActivation(stan, { serialNumber: hal.system.serialNumber(), activationCode: code, firmwareVersion: this.o.firmwareVersion ?? __VERSION__ });
+      const resp = await this.exchange.exchange(req, this.settings(), undefined);
+      if (resp.code !== "00") {
+        const d = activationDecline(resp.code);
+        hal.log.warn(`activation declined ${resp.code}: ${d.en}`);
+        return { status: "declined", code: resp.code, text: d.zh, en: d.en, next: d.next };
+      }
+      const next = applyActivation(resp, this.params, this.o.pinpad);
+      // New TMK: the working keys of any earlier activation are void.
+      this.keys.invalidate();
+      this.store.commit([paramsChange(next)]);
+      this.params = next;
+      hal.log.info(`activated as terminal ${next.terminalId} merchant ${next.merchantId}`);
+      return { status: "approved", code: "00", text: "激活成功", en: "Activated", terminalId: next.terminalId, merchantId: next.merchantId, merchantName: next.merchantName };
+    });
+  }
+
+  /** 签到: new working keys (all or none), the host's batch; then a pending reversal goes out. */
+  signIn(): Promise<SignInOutcome> {
+    return this.serial(async () => {
+      const r = await this.signInNow();
+      if (r.status === "approved") await this.flows.flushReversal();
+      return r;
+    });
+  }
+
+  private async signInNow(): Promise<SignInOutcome> {
+    const p = this.params;
+    if (!p.activated) throw new TxnError("E_NOT_ACTIVATED", "终端未激活 / the terminal is not activated");
+    const stan = this.counters.take();
+    const operator = this.operators.current ? this.operators.current.no : "01";
+    const req = buildSignIn({ terminalId: p.terminalId, merchantId: p.merchantId, stan, batch: this.counters.batch }, p.signInCode, operator);
+    const resp = await this.exchange.exchange(req, this.settings(), undefined);
+    const rc = responseCode(resp.code);
+    if (resp.code !== "00") {
+      this.keys.invalidate();
+      return { status: "declined", code: resp.code, text: rc.zh, action: rc.action, batch: this.counters.batch, signInCode: p.signInCode };
+    }
+    this.keys.install(resp.field62, p.signInCode, this.o.hal.time.now());
+    let batchChanged = false;
+    const hostBatch = resp.field60 && resp.field60.length >= 8 ? Number(resp.field60.substring(2, 8)) : NaN;
+    if (hostBatch >= 1 && hostBatch <= 999999 && hostBatch !== this.counters.batch) {
+      this.store.commit([this.counters.batchChange(hostBatch)]);
+      this.counters.batchSet(hostBatch);
+      batchChanged = true;
+    }
+    this.setClock(resp.date, resp.time);
+    this.ctx.emit({ kind: "signin", detail: `batch=${this.counters.batch}` });
+    return { status: "approved", code: "00", text: rc.zh, action: rc.action, batch: this.counters.batch, signInCode: p.signInCode, batchChanged };
+  }
+
+  /** Sets the RTC from the host's MMDD + hhmmss (Beijing time) when it is more than a minute off. */
+  private setClock(mmdd: string | undefined, hhmmss: string | undefined): void {
+    if (!mmdd || !hhmmss || mmdd.length !== 4 || hhmmss.length !== 6) return;
+    const time = this.o.hal.time;
+    const now = time.now();
+    if (now <= 0) return;
+    const local = now + 8 * 3600000;
+    const days = Math.floor(local / 86400000);
+    const c = civilFromDays(days);
+    const m = Number(mmdd.substring(0, 2));
+    const d = Number(mmdd.substring(2));
+    let y = c.y;
+    if (m === 1 && c.m === 12) y++;
+    else if (m === 12 && c.m === 1) y--;
+    const hostDays = daysFromCivil(y, m, d);
+    const hostMs = hostDays * 86400000 + (Number(hhmmss.substring(0, 2)) * 3600 + Number(hhmmss.substring(2, 4)) * 60 + Number(hhmmss.substring(4))) * 1000 - 8 * 3600000;
+    if (hostMs === hostMs && Math.abs(hostMs - now) > 60000) time.setNow(hostMs);
+  }
+
+  /** 签退: the host is told, the working keys are dropped. */
+  signOut(): Promise<{ code: string }> {
+    return this.serial(async () => {
+      const p = this.params;
+      const stan = this.counters.take();
+      const resp = await this.exchange.exchange(buildSignOut({ terminalId: p.terminalId, merchantId: p.merchantId, stan, batch: this.counters.batch }, this.operators.current ? this.operators.current.no : "01"), this.settings(), undefined);
+      this.keys.invalidate();
+      return { code: resp.code };
+    });
+  }
+
+  /** 回响测试. */
+  echo(): Promise<{ code: string }> {
+    return this.serial(async () => {
+      const p = this.params;
+      const stan = this.counters.take();
+      const resp = await this.exchange.exchange(buildEcho({ terminalId: p.terminalId || "00000000", merchantId: p.merchantId || "               ", stan, batch: this.counters.batch }), this.settings(), undefined);
+      return { code: resp.code };
+    });
+  }
+
+  /** 操作员签到 (offline). */
+  operatorSignIn(no: string, password: string): OperatorSession {
+    return this.operators.signIn(no, password);
+  }
+
+  operatorSignOut(): void {
+    this.operators.signOut();
+  }
+
+  /**
+   * At boot (and whenever the link is back): sends a pending reversal, then re-sends advices. Signs in first when
+   * the terminal is signed out and has something to send (the reversal needs a MAC).
+   */
+  recover(): Promise<{ reversal: "none" | "sent" | "pending"; advices: number }> {
+    return this.serial(async () => {
+      const had = this.reversals.pending !== undefined;
+      const advices = this.flows.pendingAdvices().length;
+      if (!had && advices === 0) return { reversal: "none", advices: 0 };
+      if (!this.keys.signedIn && this.params.activated) {
+        try {
+          await this.signInNow();
+        } catch (e) {
+          this.o.hal.log.warn(`recover: sign-in failed ${(e as { code?: string }).code ?? ""}`);
+        }
+      }
+      const sent = await this.flows.flushReversal();
+      if (sent) await this.flows.flushAdvices();
+      return { reversal: had ? (sent ? "sent" : "pending") : "none", advices: this.flows.pendingAdvices().length };
+    });
+  }
+
+  // ---- transactions ------------------------------------------------------------------------------------
+
+  /** 消费. */
+  sale(o: CardInput & { amount: number }): Promise<TxnOutcome> {
+    return this.serial(() => this.flows.run("sale", o));
+  }
+
+  /** 余额查询. */
+  balance(o: CardInput): Promise<TxnOutcome> {
+    return this.serial(() => this.flows.run("balance", o));
+  }
+
+  /** 预授权. */
+  preAuth(o: CardInput & { amount: number }): Promise<TxnOutcome> {
+    return this.serial(() => this.flows.run("preAuth", o));
+  }
+
+  private original(trace: number, kinds: TxnKind[], what: string): JournalRecord {
+    if (!(trace >= 1 && trace <= 999999)) throw new TxnError("E_ORIGINAL_INPUT", `原凭证号无效 / original trace ${trace} is not 1..999999`);
+    const rec = this.journalStore.findByStan(trace, this.counters.batch);
+    if (!rec || kinds.indexOf(rec.kind) < 0) throw new TxnError("E_ORIGINAL_NOT_FOUND", `原交易不存在 / no ${what} with trace ${trace} in batch ${this.counters.batch}`);
+    if (rec.state === "voided") throw new TxnError("E_ORIGINAL_VOIDED", `原交易已撤销 / ${what} ${trace} is already voided`, rec);
+    if (rec.state !== "approved") throw new TxnError("E_ORIGINAL_STATE", `原交易状态为${rec.state}，不能撤销 / ${what} ${trace} is ${rec.state}, not approved`, rec);
+    return rec;
+  }
+
+  private cardFor(rec: JournalRecord, given: CardData | undefined): CardData {
+    if (given) {
+      if (given.pan !== rec.pan) throw new TxnError("E_CARD_MISMATCH", "卡号与原交易不符 / the card is not the one of the original transaction", rec);
+      return given;
+    }
+    return { entryMode: "manual", pan: rec.pan, expiry: rec.expiry || undefined };
+  }
+
+  /** 消费撤销 of the sale with trace `trace` in the open batch (supervisor). */
+  voidSale(trace: number, o: FollowUpOptions = {}): Promise<TxnOutcome> {
+    return this.serial(async () => {
+      this.operators.authorize("撤销 / a void", o.supervisorPassword);
+      const rec = this.original(trace, ["sale"], "sale");
+      const card = this.cardFor(rec, o.card);
+      return this.flows.run("void", { card, pin: o.pin, amount: rec.amount, original: { batch: rec.batch, trace: rec.stan, rrn: rec.rrn, authCode: rec.authCode || undefined }, origSlot: rec.slot });
+    });
+  }
+
+  /** 预授权完成撤销 of the completion with trace `trace` (supervisor). */
+  completionVoid(trace: number, o: FollowUpOptions = {}): Promise<TxnOutcome> {
+    return this.serial(async () => {
+      this.operators.authorize("预授权完成撤销 / a completion void", o.supervisorPassword);
+      const rec = this.original(trace, ["completion"], "completion");
+      const card = this.cardFor(rec, o.card);
+      return this.flows.run("completionVoid", { card, pin: o.pin, amount: rec.amount, original: { batch: rec.batch, trace: rec.stan, rrn: rec.rrn, authCode: rec.authCode || undefined }, origSlot: rec.slot });
+    });
+  }
+
+  /** 退货 (0220 advice; supervisor): by the original's reference number and date (MMDD). */
+  refund(o: CardInput & { amount: number; original: { rrn: string; date: string; trace?: number; batch?: number }; supervisorPassword?: string }): Promise<TxnOutcome> {
+    return this.serial(async () => {
+      this.operators.authorize("退货 / a refund", o.supervisorPassword);
+      const orig = o.original;
+      if (!orig || typeof orig.rrn !== "string" || orig.rrn.length !== 12) throw new TxnError("E_ORIGINAL_INPUT", "原参考号应为12位 / the original reference number has 12 characters");
+      if (typeof orig.date !== "string" || !/^[0-9]{4}$/.test(orig.date)) throw new TxnError("E_ORIGINAL_INPUT", "原交易日期应为MMDD / the original date is MMDD");
+      return this.flows.run("refund", { card: o.card, amount: o.amount, original: { rrn: orig.rrn, date: orig.date, trace: orig.trace ?? 0, batch: orig.batch ?? 0 } });
+    });
+  }
+
+  /** A pre-auth of this batch by trace, or one given by its auth code and date. */
+  private preAuthRef(o: { trace?: number; authCode?: string; date?: string }): { rec?: JournalRecord; authCode: string; date: string } {
+    if (o.trace !== undefined) {
+      const rec = this.original(o.trace, ["preAuth"], "pre-authorization");
+      if (rec.flags & FLAG_CLOSED) throw new TxnError("E_ORIGINAL_CLOSED", `预授权已完成或已撤销 / pre-authorization ${o.trace} is already completed or cancelled`, rec);
+      return { rec, authCode: rec.authCode, date: rec.hostDate || "0000" };
+    }
+    if (!o.authCode || !/^[0-9A-Za-z ]{1,6}$/.test(o.authCode)) throw new TxnError("E_ORIGINAL_INPUT", "需要预授权码 / the pre-authorization code is needed");
+    if (!o.date || !/^[0-9]{4}$/.test(o.date)) throw new TxnError("E_ORIGINAL_INPUT", "需要预授权日期MMDD / the pre-authorization date MMDD is needed");
+    return { authCode: o.authCode, date: o.date };
+  }
+
+  /** 预授权撤销 (supervisor). */
+  preAuthCancel(o: FollowUpOptions & { trace?: number; authCode?: string; date?: string; amount?: number }): Promise<TxnOutcome> {
+    return this.serial(async () => {
+      this.operators.authorize("预授权撤销 / a pre-auth cancel", o.supervisorPassword);
+      const ref = this.preAuthRef(o);
+      const card = ref.rec ? this.cardFor(ref.rec, o.card) : o.card;
+      if (!card) throw new TxnError("E_CARD_REQUIRED", "需要卡片 / the card is needed");
+      const amount = o.amount ?? (ref.rec ? ref.rec.amount : 0);
+      return this.flows.run("preAuthCancel", { card, pin: o.pin, amount, original: { authCode: ref.authCode, date: ref.date, trace: ref.rec?.stan, batch: ref.rec?.batch }, origSlot: ref.rec?.slot });
+    });
+  }
+
+  /** 预授权完成(请求). */
+  completion(o: FollowUpOptions & { trace?: number; authCode?: string; date?: string; amount: number }): Promise<TxnOutcome> {
+    return this.serial(async () => {
+      const ref = this.preAuthRef(o);
+      const card = ref.rec ? this.cardFor(ref.rec, o.card) : o.card;
+      if (!card) throw new TxnError("E_CARD_REQUIRED", "需要卡片 / the card is needed");
+      return this.flows.run("completion", { card, pin: o.pin, amount: o.amount, original: { authCode: ref.authCode, date: ref.date, trace: ref.rec?.stan, batch: ref.rec?.batch }, origSlot: ref.rec?.slot });
+    });
+  }
+
+  /** 结算 (supervisor): totals, batch upload when unbalanced, the batch closed. */
+  settle(o: { supervisorPassword?: string } = {}): Promise<SettlementOutcome> {
+    return this.serial(async () => {
+      this.operators.authorize("结算 / settlement", o.supervisorPassword);
+      return settleBatch(this.ctx, () => this.flows.flushReversal(), () => this.flows.flushAdvices());
+    });
+  }
+
+  // ---- slips -------------------------------------------------------------------------------------------
+
+  private async printSlip(rec: JournalRecord, reprint: boolean): Promise<void> {
+    const printer = this.o.printer;
+    if (!printer) throw new CoreError("E_NO_PRINTER", "终端没有打印机 / no printer");
+    const p = this.params;
+    await printer.print(slipBothCopies(rec, { merchantName: p.merchantName, merchantId: p.merchantId, terminalId: p.terminalId }, { reprint }));
+  }
+
+  /** 重打印: both slips of the last approved transaction again, marked REPRINT. */
+  reprintLast(): Promise<JournalRecord> {
+    return this.serial(async () => {
+      const rec = this.journalStore.latest((r) => r.kind !== "balance" && !(r.flags & FLAG_ADVICE) && (r.state === "approved" || r.state === "voided" || r.state === "uploaded"));
+      if (!rec) throw new CoreError("E_NOTHING_TO_PRINT", "无可重打印的交易 / no transaction to reprint");
+      await this.printSlip(rec, true);
+      return rec;
+    });
+  }
+}
+
+/** Days since 1970-01-01 of a civil date (H. Hinnant). */
+export function daysFromCivil(y0: number, m: number, d: number): number {
+  const y = m <= 2 ? y0 - 1 : y0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}

@@ -12,7 +12,7 @@ const r = await world.host.run();
 const m = r.memory;
 console.log(
   `engine: ${r.status} (exit ${r.exitCode}) after ${r.boots} boot(s), ${r.elapsedMs} ms virtual time\n` +
-    `memory: peak heap ${m.peakHeapBytes} B of ${m.heapLimitBytes} B budget; code ${m.codeBytes} B; engine baseline ${m.baselineBytes} B (${m.samples} samples)`,
+    `memory: peak ${m.peakBytes} B above the empty engine (data about ${m.peakHeapBytes} B of the ${m.heapLimitBytes} B heap budget, code ${m.codeBytes} B); engine baseline ${m.baselineBytes} B; ${m.samples} samples`,
 );
 if (r.error) console.error(r.error);
 process.exit(r.status === "exit" ? r.exitCode : 1);

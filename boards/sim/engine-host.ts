@@ -83,8 +83,12 @@ export interface MemoryReport {
   baselineBytes: number;
   /** Bytecode and atoms of the compiled bundle (on a board, a snapshot executes from flash). */
   codeBytes: number;
-  /** Peak sampled memory minus baseline and code: the firmware's data heap. */
+  /** Peak sampled memory minus baseline and code: the firmware's data heap. An estimate: QuickJS frees the
+   *  top-level script's bytecode after running it, so for bundles with much run-once code it reads low. */
   peakHeapBytes: number;
+  /** Peak sampled memory above the baseline: code and data together (what a JerryScript heap holds when the
+   *  bundle is loaded from source rather than executed from a flash snapshot). */
+  peakBytes: number;
   /** The limit enforced on the data heap (board.budgets.heapBytes). */
   heapLimitBytes: number;
   samples: number;
@@ -155,7 +159,7 @@ export class EngineHost {
     const QJS = await quickjs();
     const maxBoots = this.opts.maxBoots ?? 8;
     let boots = 0;
-    let memory: MemoryReport = { baselineBytes: 0, codeBytes: 0, peakHeapBytes: 0, heapLimitBytes: 0, samples: 0 };
+    let memory: MemoryReport = { baselineBytes: 0, codeBytes: 0, peakHeapBytes: 0, peakBytes: 0, heapLimitBytes: 0, samples: 0 };
     for (;;) {
       boots++;
       if (boots > maxBoots) return this.result("boot-loop", 1, boots - 1, memory, `more than ${maxBoots} boots`);
@@ -227,6 +231,7 @@ export class EngineHost {
       const sampleAfter = () => {
         if (this.sample(rt) > limitTotal) overBudget = this.peak;
         memory.peakHeapBytes = Math.max(memory.peakHeapBytes, this.peak - baseline - codeBytes);
+        memory.peakBytes = Math.max(memory.peakBytes, this.peak - baseline);
         memory.samples = this.samples;
         if (overBudget) throw new EngineError(`out of memory: heap ${overBudget - baseline - codeBytes} B over the budget of ${heapLimit} B`);
         if (watchdog) throw new EngineError(`watchdog: a script ran longer than ${watchdogMs} ms`);

@@ -24,9 +24,11 @@ export function isRequestMti(mti: string): boolean {
 
 export function makeRequest(s: HostState, m: ParsedMessage, scripted?: string): Request {
   const d = s.clock();
-  const date = two(d.getMonth() + 1) + two(d.getDate());
-  const time = two(d.getHours()) + two(d.getMinutes()) + two(d.getSeconds());
-  const yymm = two(d.getFullYear() % 100) + two(d.getMonth() + 1);
+  // Fields 12/13/15 are the acquirer's local time: Beijing (UTC+8), whatever the machine's time zone.
+  const b = new Date(d.getTime() + 8 * 3600 * 1000);
+  const date = two(b.getUTCMonth() + 1) + two(b.getUTCDate());
+  const time = two(b.getUTCHours()) + two(b.getUTCMinutes()) + two(b.getUTCSeconds());
+  const yymm = two(b.getUTCFullYear() % 100) + two(b.getUTCMonth() + 1);
   return { m, f: (n) => m.fields.get(n), date, time, yymm, now: d.getTime(), scripted: scripted && scripted !== "00" ? scripted : undefined };
 }
 

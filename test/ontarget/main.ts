@@ -5,6 +5,7 @@ import "./core-ciphers.spec";
 import "./core-mac.spec";
 import "./core-iso8583.spec";
 import "./core-tlv.spec";
+import "./emv.spec";
 import "./txn-e2e.spec";
 
 void runAll();

@@ -38,6 +38,29 @@ export interface AppImage {
   interfaces?: Interface[];
   /** Extra FCI proprietary template (A5) objects, hex. */
   fciExtra?: string;
+  /** Keys and card risk behaviour for real cryptograms, DDA/CDA signatures and issuer scripts. */
+  crypto?: AppCrypto;
+}
+
+/** What makes an application's cryptograms and signatures real (see personalise.ts). */
+export interface AppCrypto {
+  /** ICC master keys (hex, option A from the issuer's IMKs): AC, secure-messaging integrity and confidentiality. */
+  mkAc: string;
+  mkSmi: string;
+  mkSmc: string;
+  /** Derivation key index and cryptogram version number, as written in 9F10. */
+  dki: number;
+  cvn: number;
+  /** Name of the test RSA key (boards/sim/issuer/test-keys.ts) the card signs with (DDA, CDA, fDDA). */
+  iccKey?: string;
+  /** Signs DDA/CDA with this key instead (its certificate names iccKey): a card whose signatures fail. */
+  ddaKey?: string;
+  /** Answer to a TC request in the first GENERATE AC: "online" (ARQC, the default) or "offline" (TC). */
+  firstAc?: "online" | "offline";
+  /** The second GENERATE AC answers AAC to a TC request unless issuer authentication succeeded. */
+  issuerAuthRequired?: boolean;
+  /** qPBOC: the GPO (TTQ 9F66 in the PDOL) computes the cryptogram. */
+  qpboc?: boolean;
 }
 
 export interface CardImage {
@@ -56,6 +79,8 @@ export interface CardImage {
   /** Offline PIN (plaintext VERIFY) and the try limit. */
   pin?: string;
   pinTryLimit?: number;
+  /** Offline PIN tries left at insertion (default: the limit); 0 = PIN try limit exceeded. */
+  pinTriesLeft?: number;
   /** Language preference (5F2D), ASCII, e.g. "zhen". */
   language?: string;
 }

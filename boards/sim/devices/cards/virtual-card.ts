@@ -1,12 +1,16 @@
 /**
  * A virtual EMV card answering command APDUs from a card image (image.ts): SELECT (PSE, PPSE, AID,
  * partial and next occurrence), READ RECORD, GET PROCESSING OPTIONS, GET DATA, VERIFY (plaintext
- * offline PIN with a try counter), GENERATE AC (a placeholder answer with a clean hook for real
- * cryptograms, `card.cryptogram`), and the transports around it: T=0 (61xx, 6Cxx, case-4 warning, Le
- * withheld on case 4, the answers a real T=0 card gives) and T=1 / ISO 14443-4 (APDUs as they are).
+ * offline PIN with a try counter), GENERATE AC (real cryptograms and CDA for applications personalised
+ * with keys, see emv-app.ts; a placeholder for the others; `card.cryptogram` replaces either), INTERNAL
+ * AUTHENTICATE (DDA), EXTERNAL AUTHENTICATE (ARPC), issuer script commands with secure messaging
+ * (APPLICATION BLOCK/UNBLOCK, PUT DATA), the qPBOC GPO that answers with the cryptogram, and the
+ * transports around it: T=0 (61xx, 6Cxx, case-4 warning, Le withheld on case 4, the answers a real T=0
+ * card gives) and T=1 / ISO 14443-4 (APDUs as they are).
  */
 import { createHash } from "node:crypto";
 import { asciiHex, hex, tlv, unhex, type AppImage, type CardImage, type Interface } from "./image.ts";
+import { CardTransaction, cdaAnswer, checkArpc, checkScriptMac, dolValues, generateCryptogram, internalAuthenticate, qpbocGpo } from "./emv-app.ts";
 
 export interface CardAnswer {
   data: Uint8Array;
@@ -37,7 +41,13 @@ const PPSE_NAME = asciiHex("2PAY.SYS.DDF01");
 const EMPTY: Uint8Array = new Uint8Array(0);
 
 /**
- * The placeholder until the EMV issue brings real cryptograms: the card goes online (ARQC) when asked
+ * Real cryptograms for applications personalised with keys (AppImage.crypto, see emv-app.ts); the
+ * placeholder for the others.
+ */
+export const emvCryptogram: CryptogramHook = (r, card) => card.realCryptogram(r) ?? placeholderCryptogram(r, card);
+
+/**
+ * The placeholder for applications without keys: the card goes online (ARQC) when asked
  * for TC or ARQC, approves (TC) on the second GENERATE AC when asked, and its "cryptogram" is a hash of
  * the CDOL data and ATC, NOT an EMV cryptogram. Replace `card.cryptogram` to compute real ones.
  */
@@ -109,18 +119,33 @@ export class VirtualCard {
   pinTries: number;
   /** Application transaction counter (9F36). */
   atc: number;
-  /** Computes the GENERATE AC answer; the default is a placeholder (see placeholderCryptogram). */
-  cryptogram: CryptogramHook = placeholderCryptogram;
+  /** Computes the GENERATE AC answer: real for applications with keys, else a placeholder (emvCryptogram). */
+  cryptogram: CryptogramHook = emvCryptogram;
+  /** Electronic-cash (qPBOC offline) balance by AID, from 9F79 of the image, lowered by offline approvals. */
+  readonly balances = new Map<string, number>();
+  /** Applications blocked (from the image, or by an APPLICATION BLOCK script). */
+  readonly blockedAids = new Set<string>();
+  /** GET DATA objects by AID (a copy of the image's; PUT DATA scripts change them). */
+  readonly appData = new Map<string, Record<string, string>>();
+  /** Issuer script commands the card executed (INS and SW), for tests. */
+  readonly scripts: Array<{ ins: number; sw: number }> = [];
   /** Every command the card processed (APDU level), for tests. */
   readonly commands: Array<{ iface: Interface; ins: number; p1: number; p2: number; data: string; sw: number }> = [];
 
   private selected: { kind: "pse" | "ppse" } | { kind: "app"; app: AppImage } | undefined;
   private gpoDone = false;
   private acCount = 0;
+  private tx = new CardTransaction();
 
-  constructor(readonly image: CardImage, options: { atc?: number } = {}) {
-    this.pinTries = image.pinTryLimit ?? 3;
+  constructor(readonly image: CardImage, options: { atc?: number; pinTries?: number } = {}) {
+    this.pinTries = options.pinTries ?? image.pinTriesLeft ?? image.pinTryLimit ?? 3;
     this.atc = options.atc ?? 1;
+    for (const a of image.applications) {
+      if (a.blocked) this.blockedAids.add(a.aid);
+      this.appData.set(a.aid, { ...(a.data ?? {}) });
+      const ec = a.data?.["9F79"];
+      if (ec !== undefined) this.balances.set(a.aid, Number(ec));
+    }
   }
 
   /** Power-on / activation: nothing selected. */
@@ -128,6 +153,21 @@ export class VirtualCard {
     this.selected = undefined;
     this.gpoDone = false;
     this.acCount = 0;
+    this.tx = new CardTransaction();
+  }
+
+  /** The current transaction's card state (tests read the issuer authentication result, scripts ...). */
+  get transaction(): CardTransaction {
+    return this.tx;
+  }
+
+  /** The real GENERATE AC answer of a personalised application, or undefined (no keys). */
+  realCryptogram(r: CryptogramRequest): CryptogramAnswer | undefined {
+    const app = this.image.applications.find((a) => a.aid === r.aid);
+    if (!app?.crypto) return undefined;
+    const dol = findInRecords(app, r.second ? 0x8d : 0x8c);
+    const res = generateCryptogram({ app, tx: this.tx, requested: r.type, second: r.second, dolData: dolValues(dol, r.cdolData), atc: r.atc, pinTries: this.pinTries, blocked: this.blockedAids.has(app.aid) });
+    return { cid: res.cid, ac: res.ac, iad: res.iad };
   }
 
   get selectedAid(): string | undefined {
@@ -146,6 +186,7 @@ export class VirtualCard {
   }
 
   private dispatch(cla: number, ins: number, p1: number, p2: number, data: Uint8Array, iface: Interface): CardAnswer {
+    if (cla === 0x84 || cla === 0x04) return this.script(cla, ins, p1, p2, data);
     if (cla !== 0x00 && cla !== 0x80) return sw(0x6e00);
     switch (ins) {
       case 0xa4:
@@ -160,6 +201,10 @@ export class VirtualCard {
         return this.verify(p1, p2, data);
       case 0xae:
         return this.generateAc(cla, p1, p2, data);
+      case 0x88:
+        return this.internalAuthenticate(cla, p1, p2, data);
+      case 0x82:
+        return this.externalAuthenticate(cla, p1, p2, data);
       default:
         return sw(0x6d00);
     }
@@ -171,6 +216,7 @@ export class VirtualCard {
     const nameHex = hex(name);
     this.gpoDone = false;
     this.acCount = 0;
+    this.tx = new CardTransaction();
     if (nameHex === PSE_NAME && iface === "contact" && this.image.pseSfi !== undefined && p2 === 0) {
       this.selected = { kind: "pse" };
       return ok(unhex(tlv("6F", tlv("84", nameHex), tlv("A5", tlv("88", this.image.pseSfi.toString(16).padStart(2, "0")), this.image.language ? tlv("5F2D", asciiHex(this.image.language)) : ""))));
@@ -209,7 +255,7 @@ export class VirtualCard {
         ),
       ),
     );
-    return { data: fci, sw: app.blocked ? 0x6283 : 0x9000 };
+    return { data: fci, sw: this.blockedAids.has(app.aid) ? 0x6283 : 0x9000 };
   }
 
   private readRecord(record: number, p2: number): CardAnswer {
@@ -243,6 +289,16 @@ export class VirtualCard {
     this.gpoDone = true;
     this.atc = (this.atc + 1) & 0xffff;
     const app = sel.app;
+    this.tx.pdolData = Uint8Array.from(data.subarray(2));
+    if (app.crypto?.qpboc && app.pdol) {
+      const pdol = dolValues(unhex(app.pdol), this.tx.pdolData);
+      if (pdol.has(0x9f66)) {
+        this.acCount = 2; // the cryptogram is made: no GENERATE AC follows
+        const q = qpbocGpo({ app, tx: this.tx, pdol, atc: this.atc, pinTries: this.pinTries, balance: this.balances.get(app.aid), blocked: this.blockedAids.has(app.aid) });
+        if (q.newBalance !== undefined) this.balances.set(app.aid, q.newBalance);
+        return ok(q.answer);
+      }
+    }
     if ((app.gpoFormat ?? 2) === 1) return ok(unhex(tlv("80", app.aip, app.afl)));
     return ok(unhex(tlv("77", tlv("82", app.aip), tlv("94", app.afl))));
   }
@@ -254,7 +310,8 @@ export class VirtualCard {
     if (tag === 0x9f36) return ok(unhex(tlv("9F36", this.atc.toString(16).padStart(4, "0"))));
     const sel = this.selected;
     const key = tag.toString(16).toUpperCase();
-    const v = sel && sel.kind === "app" ? sel.app.data?.[key] : undefined;
+    if (key === "9F79" && sel && sel.kind === "app" && this.balances.has(sel.app.aid)) return ok(unhex(tlv("9F79", String(this.balances.get(sel.app.aid)).padStart(12, "0"))));
+    const v = sel && sel.kind === "app" ? this.appData.get(sel.app.aid)?.[key] : undefined;
     return v !== undefined ? ok(unhex(tlv(key, v))) : sw(0x6a88);
   }
 
@@ -266,10 +323,13 @@ export class VirtualCard {
     if (this.pinTries === 0) return sw(0x6983);
     const pin = parseFormat2(data);
     if (pin === undefined) return sw(0x6a80);
+    this.tx.offlinePinPerformed = true;
     if (pin === this.image.pin) {
       this.pinTries = this.image.pinTryLimit ?? 3;
+      this.tx.offlinePinFailed = false;
       return sw(0x9000);
     }
+    this.tx.offlinePinFailed = true;
     this.pinTries--;
     return sw(0x63c0 | this.pinTries);
   }
@@ -286,12 +346,77 @@ export class VirtualCard {
     if (t === 0xc0) return sw(0x6a86);
     const type = t === 0x00 ? "AAC" : t === 0x40 ? "TC" : "ARQC";
     this.acCount++;
-    const a = this.cryptogram({ type, cda: (p1 & 0x10) !== 0, cdolData: Uint8Array.from(data), atc: this.atc, aid: sel.app.aid, second }, this);
+    const app = sel.app;
+    const dolValuesNow = dolValues(dolHex, data);
+    // Issuer authentication inside the second GENERATE AC: the ARPC travels in CDOL2 (tag 91).
+    if (second && app.crypto && dolValuesNow.has(0x91)) checkArpc(app, this.tx, this.atc, dolValuesNow.get(0x91)!);
+    const cda = (p1 & 0x10) !== 0;
+    const a = this.cryptogram({ type, cda, cdolData: Uint8Array.from(data), atc: this.atc, aid: app.aid, second }, this);
+    if (!second) this.tx.cdol1Data = Uint8Array.from(data);
+    const signer = app.crypto?.ddaKey ?? app.crypto?.iccKey;
+    if (cda && signer && (a.cid & 0xc0) !== 0x00) {
+      return ok(cdaAnswer({ signingKey: signer, tx: this.tx, atc: this.atc, result: { type: (a.cid & 0xc0) === 0x40 ? "TC" : "ARQC", cid: a.cid, ac: a.ac, iad: a.iad }, cdolData: data, un: dolValuesNow.get(0x9f37) ?? new Uint8Array(4), second }));
+    }
     return ok(
       unhex(
         tlv("77", tlv("9F27", a.cid.toString(16).padStart(2, "0")), tlv("9F36", this.atc.toString(16).padStart(4, "0")), tlv("9F26", hex(a.ac)), tlv("9F10", hex(a.iad))),
       ),
     );
+  }
+
+  /** INTERNAL AUTHENTICATE (DDA): the signed dynamic application data over the DDOL data, format 1 (80). */
+  private internalAuthenticate(cla: number, p1: number, p2: number, data: Uint8Array): CardAnswer {
+    if (cla !== 0x00) return sw(0x6e00);
+    if (p1 !== 0 || p2 !== 0) return sw(0x6a86);
+    const sel = this.selected;
+    if (!sel || sel.kind !== "app" || !this.gpoDone) return sw(0x6985);
+    const key = sel.app.crypto?.ddaKey ?? sel.app.crypto?.iccKey;
+    if (!key) return sw(0x6d00);
+    return ok(unhex(tlv("80", hex(internalAuthenticate(sel.app, this.tx, this.atc, data, key)))));
+  }
+
+  /** EXTERNAL AUTHENTICATE: the issuer authentication data (ARPC method 1 || ARC). 6300 when it fails. */
+  private externalAuthenticate(cla: number, p1: number, p2: number, data: Uint8Array): CardAnswer {
+    if (cla !== 0x00) return sw(0x6e00);
+    if (p1 !== 0 || p2 !== 0) return sw(0x6a86);
+    const sel = this.selected;
+    if (!sel || sel.kind !== "app" || this.acCount !== 1 || !sel.app.crypto) return sw(0x6985);
+    if (this.tx.issuerAuth !== "none") return sw(0x6985);
+    if (data.length < 8 || data.length > 16) return sw(0x6700);
+    return sw(checkArpc(sel.app, this.tx, this.atc, data) ? 0x9000 : 0x6300);
+  }
+
+  /**
+   * Issuer script commands with secure messaging (CLA 84/04), MAC checked (6988 when wrong):
+   * APPLICATION BLOCK (84 1E), APPLICATION UNBLOCK (84 18), PUT DATA (04 DA, P1-P2 = tag).
+   */
+  private script(cla: number, ins: number, p1: number, p2: number, data: Uint8Array): CardAnswer {
+    const sel = this.selected;
+    const done = (code: number): CardAnswer => {
+      this.scripts.push({ ins, sw: code });
+      if (code === 0x9000) this.tx.scriptsOk++;
+      else this.tx.scriptsFailed++;
+      return sw(code);
+    };
+    if (!sel || sel.kind !== "app" || !sel.app.crypto || this.acCount === 0) return done(0x6985);
+    const plain = checkScriptMac(sel.app, this.tx, this.atc, cla, ins, p1, p2, data);
+    if (!plain) return done(0x6988);
+    const aid = sel.app.aid;
+    if (cla === 0x84 && ins === 0x1e) {
+      this.blockedAids.add(aid);
+      return done(0x9000);
+    }
+    if (cla === 0x84 && ins === 0x18) {
+      this.blockedAids.delete(aid);
+      return done(0x9000);
+    }
+    if (cla === 0x04 && ins === 0xda) {
+      const key = ((p1 << 8) | p2).toString(16).toUpperCase();
+      if (key === "9F79") this.balances.set(aid, Number(hex(plain)));
+      else this.appData.get(aid)![key] = hex(plain);
+      return done(0x9000);
+    }
+    return done(0x6d00);
   }
 }
 

@@ -17,6 +17,8 @@ export interface BoardJson {
   modem: { model: string; esim: boolean };
   display: { rows: number; columns: number };
   budgets: { heapBytes: number; bundleBytes: number };
+  /** The image carries the HIL/test agent (CBOR frames on the debug port): sim and HIL boards only. */
+  agent?: boolean;
 }
 
 export const KNOWN_NATIVES = ["serial", "timers", "clock", "flash", "card", "magstripe", "ped", "display", "keypad", "system"];

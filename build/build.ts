@@ -33,6 +33,9 @@ export const UNSUPPORTED: Record<string, false> = {
   "logical-assignment": false,
 };
 
+/** Strings only the test agent (firmware/agent/agent.ts) carries: a production image must contain none. */
+export const AGENT_MARKERS = ["E_AGENT_OP", "E_AGENT_REQUEST"];
+
 export class BuildError extends Error {
   constructor(readonly code: "E_BUILD" | "E_BUNDLE_TOO_BIG", message: string) {
     super(message);
@@ -95,6 +98,8 @@ export async function buildImage(spec: ImageSpec): Promise<ImageReport> {
       define: {
         __BOARD__: JSON.stringify(spec.board),
         __VERSION__: JSON.stringify(VERSION),
+        // The HIL/test agent (firmware/agent) only where board.json says "agent": true; production images drop it.
+        __AGENT__: JSON.stringify(spec.board.agent === true),
       },
     });
   } catch (e) {
@@ -108,6 +113,8 @@ export async function buildImage(spec: ImageSpec): Promise<ImageReport> {
   }
   const js = result.outputFiles!.find((f) => f.path === outfile)!;
   checkEngineCompat(js.text, relative(ROOT, outfile), spec.globals);
+  if (spec.board.agent !== true && AGENT_MARKERS.some((m) => js.text.includes(m)))
+    throw new BuildError("E_BUILD", `${relative(ROOT, outfile)}: board ${spec.board.name} is a production board ("agent" is not true) but the image contains test-agent code`);
   mkdirSync(dirname(outfile), { recursive: true });
   for (const f of result.outputFiles!) writeFileSync(f.path, f.contents);
 
@@ -141,7 +148,12 @@ export function formatReport(r: ImageReport): string {
   return `${r.outfile}: ${r.bytes} B (${kb(r.bytes)})${budget}, gzip ${r.gzipBytes} B\n    by area: ${areas}`;
 }
 
+/** The standalone benchmark bundle (test/bench/main.ts): needs only a global print (and the engine's Date). */
+export function benchImage(): ImageSpec {
+  return { board: loadBoard("ontarget"), entry: "test/bench/main.ts", outfile: "dist/bench/bench.js", globals: ["print"] };
+}
+
 /** Every image `npm run build` makes. */
 export function allImages(): ImageSpec[] {
-  return listBoards().flatMap(imagesFor);
+  return [...listBoards().flatMap(imagesFor), benchImage()];
 }

@@ -1,0 +1,2 @@
+/** Injected into the engine-side comparison bundle: the npm libraries' global `Buffer` is the polyfill. */
+export { Buffer } from "buffer";

@@ -60,7 +60,7 @@ for (const spec of allImages()) {
 // 4. The on-target test bundle inside the embedded engine (only `print` provided).
 {
   const src = readFileSync(join(ROOT, "dist/ontarget/tests.js"), "utf8");
-  const run = await runPrintScript(src, { memoryLimitBytes: 1024 * 1024 });
+  const run = await runPrintScript(src, { memoryLimitBytes: 4 * 1024 * 1024 });
   for (const line of run.lines) console.log(`  [engine] ${line}`);
   const summary = run.lines.map((l) => /^(\d+) passed, (\d+) failed$/.exec(l)).find(Boolean);
   if (run.error || !summary) step("on-target bundle completed", false, run.error ?? "no summary line");

@@ -34,15 +34,18 @@ export async function runPrintScript(source: string, opts: { memoryLimitBytes?: 
       h.dispose();
     }
     const base = used();
-    if (opts.memoryLimitBytes) rt.setMemoryLimit(base + opts.memoryLimitBytes);
+    // QuickJS's own limit counts 8 bytes per block in this WebAssembly build: enforce on sampled memory.
+    let over = false;
     rt.setInterruptHandler(() => {
       peak = Math.max(peak, used() - base);
-      return false;
+      over = opts.memoryLimitBytes !== undefined && peak > opts.memoryLimitBytes;
+      return over;
     });
     const r = ctx.evalCode(source, "script.js");
     if (r.error) {
       const e = ctx.dump(r.error) as { message?: string; stack?: string };
       r.error.dispose();
+      if (over) return { lines, error: `out of memory: ${peak} B above the empty engine, over the ${opts.memoryLimitBytes} B limit`, peakBytes: peak, wallMs: performance.now() - t0 };
       return { lines, error: `${e?.message ?? String(e)}\n${e?.stack ?? ""}`, peakBytes: peak, wallMs: performance.now() - t0 };
     }
     r.value.dispose();
@@ -57,6 +60,8 @@ export async function runPrintScript(source: string, opts: { memoryLimitBytes?: 
       if (jobs.value === 0) break;
     }
     peak = Math.max(peak, used() - base);
+    if (opts.memoryLimitBytes !== undefined && peak > opts.memoryLimitBytes)
+      return { lines, error: `out of memory: ${peak} B above the empty engine, over the ${opts.memoryLimitBytes} B limit`, peakBytes: peak, wallMs: performance.now() - t0 };
     return { lines, peakBytes: peak, wallMs: performance.now() - t0 };
   } finally {
     ctx.dispose();

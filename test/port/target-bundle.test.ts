@@ -26,7 +26,7 @@ test("every on-target test passes in the native QuickJS runtime, line for line a
   assert.ok(summary, r.stdout);
   assert.is(Number(summary![2]), 0, r.lines.filter((l) => l.startsWith("FAIL")).join("\n"));
   assert.ok(Number(summary![1]) >= 20, "the bundle has its tests");
-  const sim = await runPrintScript(readFileSync(script, "utf8"), { memoryLimitBytes: 1024 * 1024 });
+  const sim = await runPrintScript(readFileSync(script, "utf8"), { memoryLimitBytes: 4 * 1024 * 1024 });
   assert.equal(r.lines, sim.lines);
   console.log(`  native runtime: ${summary![0]} in ${r.ms} ms (simulator ${sim.wallMs.toFixed(0)} ms)`);
 });

@@ -16,6 +16,7 @@
  * - hang-up: guard time of silence (S12, default 1 s), `+++`, the modem answers OK after another guard
  *   time, then ATH; or, where the board wires DTR, a DTR drop (AT&D2).
  */
+import { ByteQueue, readExactly } from "../net/byte-queue";
 import { AtEngine } from "../at/engine";
 import type { Hal } from "../index";
 import { AtError } from "../at/errors";
@@ -217,9 +218,7 @@ export class DialupCall implements NetSocket {
   received = 0;
   /** How the hang-up went: "escape" (+++ then OK), "dtr", "carrier" (already dropped), "no-escape". */
   hangup = "";
-  private rx: Uint8Array[] = [];
-  private rxHead = 0;
-  private rxBytes = 0;
+  private readonly rx = new ByteQueue();
   private failure: DialupError | undefined;
   private waiter: (() => void) | undefined;
   /** NO CARRIER bytes matched so far (held back from the stream). */
@@ -293,7 +292,6 @@ export class DialupCall implements NetSocket {
 
   private push(bytes: Uint8Array): void {
     this.rx.push(bytes);
-    this.rxBytes += bytes.length;
     this.received += bytes.length;
     this.wake();
   }
@@ -315,7 +313,7 @@ export class DialupCall implements NetSocket {
 
   /** Bytes received and not yet read. */
   get available(): number {
-    return this.rxBytes;
+    return this.rx.length;
   }
 
   async write(data: Uint8Array): Promise<void> {
@@ -335,7 +333,7 @@ export class DialupCall implements NetSocket {
     }, timeoutMs);
     try {
       for (;;) {
-        if (this.rxBytes > 0) return this.take(max);
+        if (this.rx.length > 0) return this.take(max);
         if (this.failure) throw this.failure;
         if (this.state === "closed" || this.state === "closing")
           throw new DialupError("E_SOCKET_CLOSED", "the call is closed", { number: this.number, reason: "local" });
@@ -347,33 +345,14 @@ export class DialupCall implements NetSocket {
     }
   }
 
-  async readExactly(n: number, timeoutMs: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
-    let fill = 0;
-    const t0 = this.modem.time.monotonic();
-    while (fill < n) {
-      const left = timeoutMs - (this.modem.time.monotonic() - t0);
-      if (left <= 0) throw new DialupError("E_SOCKET_TIMEOUT", `${fill} of ${n} bytes within ${timeoutMs} ms`, { number: this.number, waitedMs: timeoutMs });
-      const c = await this.read(left, n - fill);
-      out.set(c, fill);
-      fill += c.length;
-    }
-    return out;
+  /** Exactly `n` bytes (a length-prefixed message), within `timeoutMs` overall. */
+  readExactly(n: number, timeoutMs: number): Promise<Uint8Array> {
+    return readExactly((t, max) => this.read(t, max), () => this.modem.time.monotonic(), n, timeoutMs, (fill) =>
+      new DialupError("E_SOCKET_TIMEOUT", `${fill} of ${n} bytes within ${timeoutMs} ms`, { number: this.number, waitedMs: timeoutMs }));
   }
 
   private take(max: number): Uint8Array {
-    const head = this.rx[0]!;
-    const avail = head.length - this.rxHead;
-    let out: Uint8Array;
-    if (avail <= max) {
-      out = this.rxHead === 0 ? head : head.subarray(this.rxHead);
-      this.rx.shift();
-      this.rxHead = 0;
-    } else {
-      out = head.subarray(this.rxHead, this.rxHead + max);
-      this.rxHead += max;
-    }
-    this.rxBytes -= out.length;
+    const out = this.rx.take(max);
     return out;
   }
 

@@ -11,6 +11,7 @@
  * Sends use the fixed-length form `AT+QISEND=<id>,<len>` (<= 1460 bytes each): ISO 8583 data may
  * contain 0x1A, which would end the variable-length form.
  */
+import { ByteQueue, readExactly } from "../net/byte-queue";
 import { AtEngine, type AtCommandOptions, type AtResponse } from "../at/engine";
 import type { Hal } from "../index";
 import { AtError } from "../at/errors";
@@ -521,9 +522,7 @@ type SocketState = "opening" | "open" | "closing" | "closed";
  */
 export class TcpSocket {
   state: SocketState = "opening";
-  private rx: Uint8Array[] = [];
-  private rxHead = 0;
-  private rxBytes = 0;
+  private readonly rx = new ByteQueue();
   /** The module may hold unread data (a "recv" URC came and no AT+QIRD has answered 0 since). */
   private moreInModule = false;
   private draining = false;
@@ -643,7 +642,7 @@ export class TcpSocket {
     this.draining = true;
     const at = this.modem.at;
     try {
-      while (this.moreInModule && !this.failure && this.rxBytes < this.rxLimit) {
+      while (this.moreInModule && !this.failure && this.rx.length < this.rxLimit) {
         let r: AtResponse;
         try {
           r = await at.command(`AT+QIRD=${this.id},${READ_MAX}`, { expect: "+QIRD:", dataLength: qirdLength, timeoutMs: 5000 });
@@ -667,7 +666,6 @@ export class TcpSocket {
           break;
         }
         this.rx.push(r.data!);
-        this.rxBytes += n;
         this.received += n;
         this.wake();
       }
@@ -679,7 +677,7 @@ export class TcpSocket {
 
   /** Bytes received and not yet read. */
   get available(): number {
-    return this.rxBytes;
+    return this.rx.length;
   }
 
   /**
@@ -696,7 +694,7 @@ export class TcpSocket {
     }, timeoutMs);
     try {
       for (;;) {
-        if (this.rxBytes > 0) return this.take(max);
+        if (this.rx.length > 0) return this.take(max);
         if (this.failure) throw this.failure;
         if (this.moreInModule && !this.draining) void this.drain();
         else if (this.peerClosed && !this.moreInModule && !this.draining)
@@ -711,35 +709,15 @@ export class TcpSocket {
   }
 
   /** Exactly `n` bytes (a length-prefixed message), within `timeoutMs` overall. */
-  async readExactly(n: number, timeoutMs: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
-    let fill = 0;
-    const t0 = this.modem.time.monotonic();
-    while (fill < n) {
-      const left = timeoutMs - (this.modem.time.monotonic() - t0);
-      if (left <= 0) throw new ModemError("E_SOCKET_TIMEOUT", `${fill} of ${n} bytes within ${timeoutMs} ms`, { socket: this.id, waitedMs: timeoutMs });
-      const c = await this.read(left, n - fill);
-      out.set(c, fill);
-      fill += c.length;
-    }
-    return out;
+  readExactly(n: number, timeoutMs: number): Promise<Uint8Array> {
+    return readExactly((t, max) => this.read(t, max), () => this.modem.time.monotonic(), n, timeoutMs, (fill) =>
+      new ModemError("E_SOCKET_TIMEOUT", `${fill} of ${n} bytes within ${timeoutMs} ms`, { socket: this.id, waitedMs: timeoutMs }));
   }
 
   private take(max: number): Uint8Array {
-    const head = this.rx[0]!;
-    const avail = head.length - this.rxHead;
-    let out: Uint8Array;
-    if (avail <= max) {
-      out = this.rxHead === 0 ? head : head.subarray(this.rxHead);
-      this.rx.shift();
-      this.rxHead = 0;
-    } else {
-      out = head.subarray(this.rxHead, this.rxHead + max);
-      this.rxHead += max;
-    }
-    this.rxBytes -= out.length;
+    const out = this.rx.take(max);
     // Back-pressure released: fetch what the module kept meanwhile.
-    if (this.moreInModule && !this.draining && this.rxBytes < this.rxLimit) void this.drain();
+    if (this.moreInModule && !this.draining && this.rx.length < this.rxLimit) void this.drain();
     return out;
   }
 

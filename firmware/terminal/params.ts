@@ -54,6 +54,10 @@ export interface TerminalParams {
   journalCapacity: number;
   /** Set once the activation succeeded (TMK in the PED, identity assigned). */
   activated: boolean;
+  /** Offline sales (store-and-forward) allowed up to this amount in fen without a chip's offline approval; 0 = none. */
+  offlineFloorLimit: number;
+  /** Sign in again on its own after the sign-out that follows a settlement (false: the operator signs in). */
+  autoSignIn: boolean;
 }
 
 export const DEFAULT_PARAMS: TerminalParams = {
@@ -74,6 +78,8 @@ export const DEFAULT_PARAMS: TerminalParams = {
   batchUploadEndCode: "202",
   journalCapacity: 300,
   activated: false,
+  offlineFloorLimit: 0,
+  autoSignIn: true,
 };
 
 function bad(code: string, param: string, zh: string, en: string): never {
@@ -164,6 +170,8 @@ export function validateParams(p: TerminalParams): TerminalParams {
   q.reverseOnCodes = checkCodes(q.reverseOnCodes);
   checkDigits(q.batchUploadEndCode, 3, "E_PARAM_CODE", "batchUploadEndCode", "批上送结束码", "batch upload end code");
   checkInt(q.journalCapacity, 10, MAX_JOURNAL_SLOTS, "E_PARAM_RANGE", "journalCapacity", "流水容量", "journal capacity");
+  checkInt(q.offlineFloorLimit, 0, 99999999, "E_PARAM_RANGE", "offlineFloorLimit", "离线限额(分)", "offline floor limit (fen)");
+  if (typeof q.autoSignIn !== "boolean") bad("E_PARAM_RANGE", "autoSignIn", "自动签到应为是或否", `autoSignIn must be true or false, got ${shown(q.autoSignIn)}`);
   q.activated = q.activated === true;
   return q;
 }
@@ -186,6 +194,8 @@ export function encodeParams(p: TerminalParams): Uint8Array {
   w.u8(PARAMS_VERSION).u8(p.activated ? 1 : 0).str(p.terminalId).str(p.merchantId).str(p.merchantName).str(p.hostAddress).u16(p.hostPort).str(p.apn);
   w.u32(p.connectTimeoutMs).u32(p.responseTimeoutMs).str(p.tpdu).str(p.header).str(p.signInCode).u8(p.reversalRetries).u8(p.pinMaxLength);
   w.str(p.reverseOnCodes.join(",")).str(p.batchUploadEndCode).u16(p.journalCapacity);
+  // Added with the batch functions; a record without them reads the defaults.
+  w.u32(p.offlineFloorLimit).u8(p.autoSignIn ? 1 : 0);
   return w.finish();
 }
 
@@ -212,11 +222,17 @@ export function decodeParams(b: Uint8Array): TerminalParams {
       reverseOnCodes: [],
       batchUploadEndCode: "",
       journalCapacity: 0,
+      offlineFloorLimit: DEFAULT_PARAMS.offlineFloorLimit,
+      autoSignIn: DEFAULT_PARAMS.autoSignIn,
     };
     const codes = r.str();
     p.reverseOnCodes = codes ? codes.split(",") : [];
     p.batchUploadEndCode = r.str();
     p.journalCapacity = r.u16();
+    if (r.remaining >= 5) {
+      p.offlineFloorLimit = r.u32();
+      p.autoSignIn = r.u8() === 1;
+    }
     return p;
   } catch (e) {
     if (e instanceof CoreError && e.code === "E_PARAM_RECORD") throw e;

@@ -6,6 +6,7 @@
  *   0x0101 STAN and batch counters            0x0105 journal meta: next sequence number
  *   0x0102 working-key state (signin.ts)      0x1000 + slot  journal records (journal.ts)
  *   0x0103 operators (operator.ts)            0x2000 + slot  stored advice requests awaiting an answer
+ *   0x0106 settlement in progress (txn/settlement.ts)   0x0107 the last settlement report (reprint)
  */
 import { FlashLog, StoreError } from "../store/flash-log";
 import type { Hal } from "../../hal/index";
@@ -16,6 +17,8 @@ export const KEY_KEYSTATE = 0x0102;
 export const KEY_OPERATORS = 0x0103;
 export const KEY_REVERSAL = 0x0104;
 export const KEY_JOURNAL_META = 0x0105;
+export const KEY_SETTLEMENT = 0x0106;
+export const KEY_SETTLEMENT_REPORT = 0x0107;
 export const KEY_JOURNAL_BASE = 0x1000;
 export const KEY_ADVICE_BASE = 0x2000;
 /** Journal slots available (the journal's capacity parameter may not exceed it). */

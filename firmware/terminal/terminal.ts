@@ -20,8 +20,10 @@ import { buildActivation, buildEcho, buildSignIn, buildSignOut, type CardData, t
 import { Flows, TxnError, type TerminalEvent, type TxnContext, type TxnOutcome, type CardInput } from "../txn/flows";
 import { FLAG_ADVICE, FLAG_CLOSED, Journal, type JournalRecord } from "../txn/journal";
 import { ReversalStore } from "../txn/reversal";
-import { settle as settleBatch, type SettlementOutcome } from "../txn/settlement";
+import { settle as settleBatch, settlementInProgress, lastSettlementReport, type SettlementOutcome, type SettlementReport, type SettlementPhase } from "../txn/settlement";
+import { offlinePending, offlineSale as offlineSaleFlow, uploadOffline, type OfflineUpload } from "../txn/offline";
 import { civilFromDays, slipBothCopies } from "../receipt/slip";
+import { settlementReportLines } from "../receipt/settlement";
 import { Counters } from "./counters";
 import { framingOf, loadParams, mergeParams, paramsChange, type TerminalParams } from "./params";
 import { Operators, type OperatorSession } from "./operator";
@@ -30,6 +32,8 @@ import { activationDecline, applyActivation } from "./activation";
 import { openStore, MAX_JOURNAL_SLOTS } from "./storage";
 
 export type { TxnOutcome, TerminalEvent } from "../txn/flows";
+export type { SettlementOutcome, SettlementReport, SettlementPhase } from "../txn/settlement";
+export type { OfflineUpload } from "../txn/offline";
 export { TxnError } from "../txn/flows";
 
 export interface TerminalOptions {
@@ -81,6 +85,21 @@ export interface TerminalState {
   pendingAdvices: number;
   journalCount: number;
   journalCapacity: number;
+  /** Offline sales approved at the terminal and not yet uploaded. */
+  offlinePending: number;
+  /** A settlement a power cut or an error interrupted (settle() resumes it); null when none. */
+  settlement: { phase: SettlementPhase; batch: number; uploaded: number; toUpload: number } | null;
+}
+
+/** settle(): the settlement, then the sign-out and (by the autoSignIn parameter) the new sign-in. */
+export interface SettleResult extends SettlementOutcome {
+  /** The settlement report was printed (false: printer problem, reprintSettlement() later; undefined: no printer). */
+  printed?: boolean;
+  printError?: string;
+  /** Field 39 of the sign-out's answer, or the error code when it could not go. */
+  signOut: string;
+  /** The automatic sign-in (autoSignIn parameter): its answer, or the error code; undefined when off. */
+  signIn?: SignInOutcome | { status: "failed"; code: string };
 }
 
 export interface FollowUpOptions {
@@ -202,6 +221,8 @@ export class Terminal {
       pendingAdvices: this.flows.pendingAdvices().length,
       journalCount: this.journalStore.count,
       journalCapacity: this.journalStore.capacity,
+      offlinePending: offlinePending(this.ctx).length,
+      settlement: this.settlementState(),
     };
   }
 
@@ -321,11 +342,12 @@ export class Terminal {
    * At boot (and whenever the link is back): sends a pending reversal, then re-sends advices. Signs in first when
    * the terminal is signed out and has something to send (the reversal needs a MAC).
    */
-  recover(): Promise<{ reversal: "none" | "sent" | "pending"; advices: number }> {
+  recover(): Promise<{ reversal: "none" | "sent" | "pending"; advices: number; offline: number }> {
     return this.serial(async () => {
       const had = this.reversals.pending !== undefined;
       const advices = this.flows.pendingAdvices().length;
-      if (!had && advices === 0) return { reversal: "none", advices: 0 };
+      const offline = offlinePending(this.ctx).length;
+      if (!had && advices === 0 && offline === 0) return { reversal: "none", advices: 0, offline: 0 };
       if (!this.keys.signedIn && this.params.activated) {
         try {
           await this.signInNow();
@@ -334,8 +356,8 @@ export class Terminal {
         }
       }
       const sent = await this.flows.flushReversal();
-      if (sent) await this.flows.flushAdvices();
-      return { reversal: had ? (sent ? "sent" : "pending") : "none", advices: this.flows.pendingAdvices().length };
+      if (sent && (await this.flows.flushAdvices())) await uploadOffline(this.ctx);
+      return { reversal: had ? (sent ? "sent" : "pending") : "none", advices: this.flows.pendingAdvices().length, offline: offlinePending(this.ctx).length };
     });
   }
 
@@ -343,17 +365,17 @@ export class Terminal {
 
   /** 消费. */
   sale(o: CardInput & { amount: number }): Promise<TxnOutcome> {
-    return this.serial(() => this.flows.run("sale", o));
+    return this.financial(() => this.flows.run("sale", o));
   }
 
   /** 余额查询. */
   balance(o: CardInput): Promise<TxnOutcome> {
-    return this.serial(() => this.flows.run("balance", o));
+    return this.financial(() => this.flows.run("balance", o));
   }
 
   /** 预授权. */
   preAuth(o: CardInput & { amount: number }): Promise<TxnOutcome> {
-    return this.serial(() => this.flows.run("preAuth", o));
+    return this.financial(() => this.flows.run("preAuth", o));
   }
 
   private original(trace: number, kinds: TxnKind[], what: string): JournalRecord {
@@ -375,7 +397,7 @@ export class Terminal {
 
   /** 消费撤销 of the sale with trace `trace` in the open batch (supervisor). */
   voidSale(trace: number, o: FollowUpOptions = {}): Promise<TxnOutcome> {
-    return this.serial(async () => {
+    return this.financial(async () => {
       this.operators.authorize("撤销 / a void", o.supervisorPassword);
       const rec = this.original(trace, ["sale"], "sale");
       const card = this.cardFor(rec, o.card);
@@ -385,7 +407,7 @@ export class Terminal {
 
   /** 预授权完成撤销 of the completion with trace `trace` (supervisor). */
   completionVoid(trace: number, o: FollowUpOptions = {}): Promise<TxnOutcome> {
-    return this.serial(async () => {
+    return this.financial(async () => {
       this.operators.authorize("预授权完成撤销 / a completion void", o.supervisorPassword);
       const rec = this.original(trace, ["completion"], "completion");
       const card = this.cardFor(rec, o.card);
@@ -395,7 +417,7 @@ export class Terminal {
 
   /** 退货 (0220 advice; supervisor): by the original's reference number and date (MMDD). */
   refund(o: CardInput & { amount: number; original: { rrn: string; date: string; trace?: number; batch?: number }; supervisorPassword?: string }): Promise<TxnOutcome> {
-    return this.serial(async () => {
+    return this.financial(async () => {
       this.operators.authorize("退货 / a refund", o.supervisorPassword);
       const orig = o.original;
       if (!orig || typeof orig.rrn !== "string" || orig.rrn.length !== 12) throw new TxnError("E_ORIGINAL_INPUT", "原参考号应为12位 / the original reference number has 12 characters");
@@ -418,7 +440,7 @@ export class Terminal {
 
   /** 预授权撤销 (supervisor). */
   preAuthCancel(o: FollowUpOptions & { trace?: number; authCode?: string; date?: string; amount?: number }): Promise<TxnOutcome> {
-    return this.serial(async () => {
+    return this.financial(async () => {
       this.operators.authorize("预授权撤销 / a pre-auth cancel", o.supervisorPassword);
       const ref = this.preAuthRef(o);
       const card = ref.rec ? this.cardFor(ref.rec, o.card) : o.card;
@@ -430,7 +452,7 @@ export class Terminal {
 
   /** 预授权完成(请求). */
   completion(o: FollowUpOptions & { trace?: number; authCode?: string; date?: string; amount: number }): Promise<TxnOutcome> {
-    return this.serial(async () => {
+    return this.financial(async () => {
       const ref = this.preAuthRef(o);
       const card = ref.rec ? this.cardFor(ref.rec, o.card) : o.card;
       if (!card) throw new TxnError("E_CARD_REQUIRED", "需要卡片 / the card is needed");
@@ -438,11 +460,138 @@ export class Terminal {
     });
   }
 
-  /** 结算 (supervisor): totals, batch upload when unbalanced, the batch closed. */
-  settle(o: { supervisorPassword?: string } = {}): Promise<SettlementOutcome> {
+  /**
+   * 结算 (supervisor): offline sales uploaded first, totals (0500), batch upload and settlement again when the host
+   * disagrees, the batch closed, the report printed; then 签退 and, by the autoSignIn parameter, 签到 again. A
+   * settlement that a power cut or an error interrupted resumes where it stopped (txn/settlement.ts).
+   */
+  settle(o: { supervisorPassword?: string } = {}): Promise<SettleResult> {
     return this.serial(async () => {
       this.operators.authorize("结算 / settlement", o.supervisorPassword);
-      return settleBatch(this.ctx, () => this.flows.flushReversal(), () => this.flows.flushAdvices());
+      const out = await settleBatch(this.ctx, {
+        flushReversal: () => this.flows.flushReversal(),
+        flushAdvices: () => this.flows.flushAdvices(),
+        uploadOffline: async () => (await uploadOffline(this.ctx)).left === 0,
+      });
+      const result: SettleResult = { ...out, signOut: "" };
+      if (this.o.printer) {
+        try {
+          await this.o.printer.print(settlementReportLines(out.report));
+          result.printed = true;
+        } catch (e) {
+          result.printed = false;
+          result.printError = (e as { code?: string }).code ?? "E_UNKNOWN";
+          this.o.hal.log.warn(`settlement report not printed: ${result.printError} (reprint later)`);
+        }
+      }
+      result.signOut = await this.signOutNow();
+      if (this.params.autoSignIn) {
+        try {
+          result.signIn = await this.signInNow();
+        } catch (e) {
+          result.signIn = { status: "failed", code: (e as { code?: string }).code ?? "E_UNKNOWN" };
+          if (result.signIn.code === "E_POWER_OFF") throw e;
+        }
+      }
+      return result;
+    });
+  }
+
+  /** 签退 inside another operation: the keys are dropped whatever the host says; the answer code or the error. */
+  private async signOutNow(): Promise<string> {
+    const p = this.params;
+    let code: string;
+    try {
+      const stan = this.counters.take();
+      const resp = await this.exchange.exchange(buildSignOut({ terminalId: p.terminalId, merchantId: p.merchantId, stan, batch: this.counters.batch }, this.operators.current ? this.operators.current.no : "01"), this.settings(), undefined);
+      code = resp.code;
+    } catch (e) {
+      code = (e as { code?: string }).code ?? "E_UNKNOWN";
+      if (code === "E_POWER_OFF") throw e;
+    }
+    this.keys.invalidate();
+    this.ctx.emit({ kind: "signin", detail: `signed out ${code}` });
+    return code;
+  }
+
+  private settlementState(): TerminalState["settlement"] {
+    const st = settlementInProgress(this.ctx);
+    return st ? { phase: st.phase, batch: st.batch, uploaded: st.uploadNext, toUpload: st.uploadTotal } : null;
+  }
+
+  /** The report of the last settlement (undefined before the first). */
+  lastSettlement(): SettlementReport | undefined {
+    return lastSettlementReport(this.ctx);
+  }
+
+  /** 重打印结算单. */
+  reprintSettlement(): Promise<SettlementReport> {
+    return this.serial(async () => {
+      const r = lastSettlementReport(this.ctx);
+      if (!r) throw new CoreError("E_NOTHING_TO_PRINT", "无结算单可重打印 / no settlement report to reprint");
+      const printer = this.o.printer;
+      if (!printer) throw new CoreError("E_NO_PRINTER", "终端没有打印机 / no printer");
+      await printer.print(settlementReportLines(r, { reprint: true }));
+      return r;
+    });
+  }
+
+  /**
+   * Checks before a transaction: no settlement left half done, room in the journal (a full journal forces the
+   * settlement first).
+   */
+  private guard(): void {
+    const st = settlementInProgress(this.ctx);
+    if (st) throw new TxnError("E_SETTLEMENT_PENDING", `结算未完成（批次${st.batch}，步骤${st.phase}），请先完成结算 / the settlement of batch ${st.batch} stopped at ${st.phase}: settle again to finish it before new transactions`);
+    if (this.journalStore.count >= this.journalStore.capacity)
+      throw new TxnError("E_JOURNAL_FULL", `交易流水已满（${this.journalStore.capacity}笔），请先结算 / the journal holds ${this.journalStore.capacity} transactions: settle the batch before more sales`);
+  }
+
+  /** A transaction: one at a time, after the guard; offline sales waiting go up once the line proved to work. */
+  private financial(work: () => Promise<TxnOutcome>): Promise<TxnOutcome> {
+    return this.serial(async () => {
+      this.guard();
+      const out = await work();
+      if (this.keys.signedIn && offlinePending(this.ctx).length) {
+        try {
+          await uploadOffline(this.ctx);
+        } catch (e) {
+          if ((e as { code?: string }).code === "E_POWER_OFF") throw e;
+          this.o.hal.log.warn(`offline upload: ${(e as { code?: string }).code ?? "E_UNKNOWN"}`);
+        }
+      }
+      return out;
+    });
+  }
+
+  /** 离线消费: within the floor limit, or approved offline by the chip; uploaded later (store-and-forward). */
+  offlineSale(o: CardInput & { amount: number; chipApproved?: boolean }): Promise<TxnOutcome> {
+    return this.serial(async () => {
+      this.guard();
+      return offlineSaleFlow(this.ctx, o);
+    });
+  }
+
+  /** Sends the offline sales not yet uploaded (also done after online transactions, at recover() and before settling). */
+  uploadOffline(): Promise<OfflineUpload> {
+    return this.serial(() => uploadOffline(this.ctx));
+  }
+
+  /** 交易查询: the transaction with trace `trace` in the open batch. */
+  inquiry(trace: number): JournalRecord {
+    const rec = this.journalStore.findByStan(trace, this.counters.batch);
+    if (!rec) throw new TxnError("E_TXN_NOT_FOUND", `本批次无凭证号${trace}的交易 / no transaction with trace ${trace} in batch ${this.counters.batch}`);
+    return rec;
+  }
+
+  /** 重打印任意一笔: both slips of the transaction with trace `trace` of the open batch, marked REPRINT. */
+  reprint(trace: number): Promise<JournalRecord> {
+    return this.serial(async () => {
+      const rec = this.inquiry(trace);
+      if (rec.kind === "balance" || !(rec.state === "approved" || rec.state === "voided" || rec.state === "uploaded"))
+        throw new CoreError("E_NOTHING_TO_PRINT", `凭证号${trace}的交易没有签购单（${rec.state}） / transaction ${trace} has no slip (${rec.kind}, ${rec.state})`);
+      await this.printSlip(rec, true);
+      return rec;
     });
   }
 

@@ -87,7 +87,7 @@ export interface TxnOutcome {
 }
 
 export interface TerminalEvent {
-  kind: "pin" | "request" | "connect" | "sent" | "received" | "discarded" | "reversal" | "signin" | "advice" | "print" | "unknown-code";
+  kind: "pin" | "request" | "connect" | "sent" | "received" | "discarded" | "reversal" | "signin" | "advice" | "print" | "unknown-code" | "offline" | "settlement";
   detail?: string;
   stan?: string;
   mti?: string;
@@ -146,13 +146,13 @@ export function isDomesticPan(pan: string): boolean {
 
 const ADVICE_VERSION = 1;
 
-function encodeAdvice(req: CupRequest): Uint8Array {
+export function encodeAdvice(req: CupRequest): Uint8Array {
   const f = { ...req.fields };
   f[64] = undefined;
   return new RecordWriter(128).u8(ADVICE_VERSION).str(req.mti).str(req.stan).bytes(encodeFields(f)).finish();
 }
 
-function decodeAdvice(b: Uint8Array): CupRequest {
+export function decodeAdvice(b: Uint8Array): CupRequest {
   const r = new RecordReader(b);
   if (r.u8() !== ADVICE_VERSION) throw new CoreError("E_ADVICE_RECORD", "stored advice of another version");
   const mti = r.str();

@@ -293,6 +293,12 @@ export class Journal {
     return out;
   }
 
+  /** After a commit that deleted the record stored under `key` (a part of clearChanges). */
+  forget(key: number): void {
+    const slot = key - KEY_JOURNAL_BASE;
+    if (slot >= 0 && slot < this.capacity) this.seqs[slot] = 0;
+  }
+
   /** After the commit that held clearChanges(batch). */
   cleared(batch: number): void {
     for (let i = 0; i < this.capacity; i++) if (this.seqs[i] !== 0 && this.batches[i] === batch) this.seqs[i] = 0;

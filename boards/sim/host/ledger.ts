@@ -81,6 +81,8 @@ export interface BatchRecord {
     result: [string, string];
     at: number;
     count: number;
+    /** Set when a settlement sent again after a balanced batch upload was compared with the uploaded detail. */
+    reconciledByUpload?: boolean;
   };
   upload: {
     details: Map<string, UploadDetail>;

@@ -5,7 +5,8 @@
  * answers the terminal's totals with the result digits (1 balanced, 2 not balanced). The batch is then closed
  * and the next one opens. After an unbalanced settlement the terminal uploads its detail (60.3 201) and ends the
  * upload (202, or 207); the host then reconciles the uploaded detail against the terminal's totals and answers
- * the batch end with field 48 carrying the new result digits.
+ * the batch end with field 48 carrying the new result digits. A settlement of that batch sent again after an
+ * upload end that balanced compares the terminal's totals with the uploaded detail (the reconciled batch).
  */
 import type { Fields } from "../codec.ts";
 import { addTo, compareTotals, emptyTotals, formatField48, parseField48, sideOf, type UploadDetail } from "../ledger.ts";
@@ -29,15 +30,19 @@ export function settlement(s: HostState, req: Request): Answer {
   const terminalTotals = parseField48(req.f(48) ?? "");
   if (!terminalTotals) return answer("30", "field 48 must be 62 (or 31) digits");
   const hostTotals = s.ledger.totals(t.terminalId, batch);
-  const result = compareTotals(hostTotals, terminalTotals);
   const rec = s.ledger.batch(t.terminalId, batch);
+  // The settlement again after a batch upload: the uploaded detail, once it matched the terminal's totals, is what
+  // the acquirer reconciles the batch with (the differences with its ledger stay recorded for inspection).
+  const ended = again ? rec.upload.ended : undefined;
+  const reconciled = ended !== undefined && ended.result[0] === "1" && ended.result[1] === "1";
+  const result = compareTotals(reconciled ? ended.uploadedTotals : hostTotals, terminalTotals);
   const count = s.ledger.entries({ terminalId: t.terminalId, batch }).filter((e) => e.state !== "declined" && e.state !== "reversed" && sideOf(e.kind) !== "none").length;
-  rec.settlement = { terminalTotals, hostTotals, result, at: req.now, count };
+  rec.settlement = { terminalTotals, hostTotals, result, at: req.now, count, reconciledByUpload: reconciled || undefined };
   if (!again) {
     t.lastSettledBatch = batch;
     t.openBatch = nextBatch(batch);
   }
-  return answer("00", `settlement of batch ${batch}: ${result[0] === "1" && result[1] === "1" ? "balanced" : "NOT balanced"} (domestic ${result[0]}, foreign ${result[1]})${again ? " (again)" : ""}; next batch ${t.openBatch}`, {
+  return answer("00", `settlement of batch ${batch}: ${result[0] === "1" && result[1] === "1" ? "balanced" : "NOT balanced"} (domestic ${result[0]}, foreign ${result[1]})${again ? " (again)" : ""}${reconciled ? " after the batch upload" : ""}; next batch ${t.openBatch}`, {
     48: formatField48(terminalTotals, result),
   });
 }

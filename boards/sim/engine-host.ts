@@ -111,6 +111,21 @@ export function quickjs(): Promise<QuickJSWASMModule> {
   return (modulePromise ??= getQuickJS());
 }
 
+/**
+ * Memory held by code (bytecode functions with their bytecode and line tables, and atoms): on a board a snapshot
+ * keeps these in flash. Subtracted from "memory used" to estimate the data heap at every sample.
+ */
+function codeHeld(rt: QuickJSRuntime, ctx: QuickJSContext): number {
+  // computeMemoryUsage, not the text dump: the dump is cut at a fixed length once there are many object classes.
+  const h = rt.computeMemoryUsage();
+  try {
+    const m = ctx.dump(h) as Record<string, number>;
+    return (m.js_func_size ?? 0) + (m.js_func_code_size ?? 0) + (m.js_func_pc2line_size ?? 0) + (m.atom_size ?? 0);
+  } finally {
+    h.dispose();
+  }
+}
+
 function memoryUsed(rt: QuickJSRuntime): number {
   const m = /memory used\s+\d+\s+(\d+)/.exec(rt.dumpMemoryUsage());
   return m ? Number(m[1]) : 0;
@@ -209,6 +224,13 @@ export class EngineHost {
       const codeBytes = memoryUsed(rt) - before;
       compiled.value.dispose();
       const baseline = memoryUsed(rt);
+      this.memCtx = ctx;
+      this.dataBase = baseline - codeHeld(rt, ctx);
+      this.peakData = 0;
+      this.lastData = 0;
+      // The parser's working memory while the bundle compiles is not the firmware's heap: count data from the
+      // end of the first script on.
+      this.countData = false;
       const heapLimit = this.opts.heapBytes ?? this.opts.board.budgets.heapBytes;
       memory.baselineBytes = baseline;
       memory.codeBytes = Math.max(memory.codeBytes, codeBytes);
@@ -217,23 +239,25 @@ export class EngineHost {
       // malloc_usable_size), so the budget is enforced on sampled "memory used": in the interrupt
       // handler (every few thousand bytecodes) and after every script.
       const limitTotal = baseline + codeBytes + heapLimit;
+      const overLimit = (used: number) => used > limitTotal || this.lastData > heapLimit;
       let overBudget = 0;
 
       const watchdogMs = this.opts.watchdogMs ?? 20000;
       let scriptStart = Date.now();
       let watchdog = false;
       rt.setInterruptHandler(() => {
-        if (this.sample(rt) > limitTotal) overBudget = this.peak;
+        if (overLimit(this.sample(rt))) overBudget = this.peak;
         watchdog = Date.now() - scriptStart > watchdogMs;
         // Reset, exit and power cuts stop the script at once; so do a runaway one and a heap overrun.
         return this.pendingStop !== undefined || watchdog || overBudget > 0;
       });
       const sampleAfter = () => {
-        if (this.sample(rt) > limitTotal) overBudget = this.peak;
-        memory.peakHeapBytes = Math.max(memory.peakHeapBytes, this.peak - baseline - codeBytes);
+        if (overLimit(this.sample(rt))) overBudget = this.peak;
+        // The data heap: memory used minus what code holds now (QuickJS frees run-once top-level code).
+        memory.peakHeapBytes = Math.max(memory.peakHeapBytes, this.peakData, this.peak - baseline - codeBytes);
         memory.peakBytes = Math.max(memory.peakBytes, this.peak - baseline);
         memory.samples = this.samples;
-        if (overBudget) throw new EngineError(`out of memory: heap ${overBudget - baseline - codeBytes} B over the budget of ${heapLimit} B`);
+        if (overBudget) throw new EngineError(`out of memory: heap ${Math.max(overBudget - baseline - codeBytes, this.lastData)} B over the budget of ${heapLimit} B`);
         if (watchdog) throw new EngineError(`watchdog: a script ran longer than ${watchdogMs} ms`);
       };
 
@@ -270,6 +294,8 @@ export class EngineHost {
         }
         r.value.dispose();
       });
+      this.countData = true;
+      if (!stop) sampleAfter();
 
       while (!stop) {
         if (this.stopRequested) return { status: "stopped", exitCode: 0, memory };
@@ -323,8 +349,16 @@ export class EngineHost {
     return s;
   }
 
+  private dataBase = 0;
+  private peakData = 0;
+  private lastData = 0;
+  private countData = false;
+  private memCtx: QuickJSContext | undefined;
+
   private sample(rt: QuickJSRuntime): number {
     const used = memoryUsed(rt);
+    this.lastData = this.countData && this.memCtx ? used - codeHeld(rt, this.memCtx) - this.dataBase : 0;
+    if (this.lastData > this.peakData) this.peakData = this.lastData;
     this.samples++;
     if (used > this.peak) this.peak = used;
     return used;

@@ -1,6 +1,10 @@
 /**
  * The simulator's world for a board: factory-provisioned flash, the virtual devices on the board's
- * ports and natives (printer, card reader, PED, display, keypad, loopback), and the engine host.
+ * ports and natives (printer, card reader, PED, display, keypad, the 4G module with its eUICC, the
+ * dial-up modem, the debug port with the agent client, and the loopback test jig), and the engine host.
+ *
+ * The loopback jig (on by default) makes the firmware run its factory plumbing test and stop; without it
+ * (`jig: false`) the terminal application starts.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +17,10 @@ import { VirtualPrinter, type VirtualPrinterOptions } from "./devices/printer.ts
 import { SimCardReader } from "./devices/card.ts";
 import { SimPed } from "./devices/ped.ts";
 import { SimDisplay, SimKeypad } from "./devices/ui.ts";
+import { Modem4G, type Modem4GOptions } from "./devices/modem4g.ts";
+import { Euicc, chinaProfiles } from "./devices/euicc.ts";
+import { DialupModemDevice, type DialupDeviceOptions } from "./devices/dialup.ts";
+import { AgentClient } from "./script/agent-client.ts";
 
 export interface World {
   board: BoardJson;
@@ -24,6 +32,11 @@ export interface World {
   ped: SimPed;
   display: SimDisplay;
   keypad: SimKeypad;
+  modem: Modem4G;
+  euicc: Euicc;
+  dialup: DialupModemDevice;
+  /** The agent client on the debug port (images with the agent). */
+  agent: AgentClient;
   logs: Array<{ level: number; message: string }>;
 }
 
@@ -35,6 +48,12 @@ export interface WorldOptions extends Partial<EngineOptions> {
   boardName?: string;
   echoLogs?: boolean;
   printer?: VirtualPrinterOptions;
+  /** The loopback test jig (default true: the firmware runs its factory plumbing test only). */
+  jig?: boolean;
+  modem?: Modem4GOptions;
+  dialup?: DialupDeviceOptions;
+  /** PED factory transport key (hex). */
+  transportKeyHex?: string;
 }
 
 /** A new flash as it leaves the factory: erased, with the resources partition (code tables) programmed. */
@@ -50,10 +69,17 @@ export function createWorld(options: WorldOptions = {}): World {
   const loopback = new LoopbackSerial();
   const printer = new VirtualPrinter(options.printer);
   const serial: Record<string, SerialDevice> = { ...(options.serial ?? {}) };
-  if (board.serial.loopback) serial[board.serial.loopback.port] ??= loopback;
+  if (board.serial.loopback && options.jig !== false) serial[board.serial.loopback.port] ??= loopback;
   if (board.serial.printer) serial[board.serial.printer.port] ??= printer;
+  const modem = new Modem4G({ seed: 5, ...options.modem });
+  const euicc = new Euicc({ profiles: chinaProfiles() }).insertInto(modem);
+  const dialup = new DialupModemDevice(options.dialup);
+  const agent = new AgentClient();
+  if (board.serial.modem) serial[board.serial.modem.port] ??= modem;
+  if (board.serial.dialup) serial[board.serial.dialup.port] ??= dialup;
+  if (board.serial.debug) serial[board.serial.debug.port] ??= agent;
   const cards = new SimCardReader();
-  const ped = new SimPed();
+  const ped = new SimPed({ transportKeyHex: options.transportKeyHex });
   const display = new SimDisplay(board.display.rows, board.display.columns);
   const keypad = new SimKeypad({ ped });
   const extras: ExtraNatives[] = [cards, ped, display, keypad, ...(options.extras ?? [])];
@@ -71,5 +97,5 @@ export function createWorld(options: WorldOptions = {}): World {
       options.onLog?.(level, message);
     },
   });
-  return { board, host, flash, loopback, printer, cards, ped, display, keypad, logs };
+  return { board, host, flash, loopback, printer, cards, ped, display, keypad, modem, euicc, dialup, agent, logs };
 }

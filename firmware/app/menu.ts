@@ -198,10 +198,13 @@ export class MenuUi {
     const pw = await this.supervisor("结算");
     this.processing("结算");
     const s = await this.app.terminal.settle({ supervisorPassword: pw });
-    const t = s.terminalTotals as unknown as { debitCount?: number; debitAmount?: number; creditCount?: number; creditAmount?: number };
+    // Domestic and foreign halves of field 48, shown together.
+    const d = s.terminalTotals.domestic;
+    const f = s.terminalTotals.foreign;
+    const t = { debitCount: d.debitCount + f.debitCount, debitAmount: d.debitAmount + f.debitAmount, creditCount: d.creditCount + f.creditCount, creditAmount: d.creditAmount + f.creditAmount };
     this.app.display.show({
       title: "结算",
-      lines: [s.balanced ? "对账平" : "对账不平，已上送" + s.uploaded + "笔", "批次 " + pad6(s.batch) + " 完成", "借记 " + (t.debitCount ?? 0) + "笔 " + formatAmount(t.debitAmount ?? 0), "贷记 " + (t.creditCount ?? 0) + "笔 " + formatAmount(t.creditAmount ?? 0), "新批次 " + pad6(s.newBatch)],
+      lines: [s.balanced ? "对账平" : "对账不平，已上送" + s.uploaded + "笔", "批次 " + pad6(s.batch) + " 完成", "借记 " + t.debitCount + "笔 " + formatAmount(t.debitAmount), "贷记 " + t.creditCount + "笔 " + formatAmount(t.creditAmount), "新批次 " + pad6(s.newBatch)],
       prompt: "按任意键返回",
     });
     await this.anyKey();

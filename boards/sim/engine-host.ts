@@ -40,6 +40,21 @@ export interface DeviceHost {
   hold(): () => void;
 }
 
+/**
+ * Holds virtual time while real I/O is under way, capped in real time so a lost event cannot freeze it;
+ * returns the release (idempotent). Without a host it does nothing.
+ */
+export function cappedHold(host: DeviceHost | undefined, capMs = 2000): () => void {
+  const h = host?.hold();
+  if (!h) return () => undefined;
+  const t = setTimeout(h, capMs);
+  t.unref?.();
+  return () => {
+    clearTimeout(t);
+    h();
+  };
+}
+
 /** Host-side handlers for natives beyond serial/timers/clock/flash/system (added by later devices). */
 export interface ExtraNatives {
   install(ctx: QuickJSContext, host: QuickJSHandle, api: HostApi): void;

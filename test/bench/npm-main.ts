@@ -22,7 +22,7 @@ const only = typeof onlyText === "string" ? new RegExp(onlyText) : undefined;
 
 runSuite(
   [...OUR_8583_VARIANTS, ...NPM_COMPETITORS],
-  { rounds: option("benchRounds", 5), roundMs: option("benchRoundMs", 200), now: () => Date.now(), only: only ? (n) => only.test(n) : undefined },
+  { rounds: option("benchRounds", 5), roundMs: option("benchRoundMs", 200), now: () => Date.now(), select: only ? (n) => only.test(n) : undefined },
   (e) => print(eventLine(e)),
 );
 print("cmp-end");

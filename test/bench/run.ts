@@ -124,7 +124,7 @@ function record(where: "node" | "engine", results: Results, e: SuiteEvent): void
 console.log(`\nbench: Node ${process.version} (OpenSSL ${process.versions.openssl}), ${rounds} interleaved rounds of ${nodeRoundMs} ms, median`);
 runSuite(
   [...NODE_CRYPTO, ...OUR_8583_VARIANTS, ...NPM_COMPETITORS],
-  { rounds, roundMs: nodeRoundMs, now: () => Date.now(), only: only ? (n) => only.test(n) : undefined },
+  { rounds, roundMs: nodeRoundMs, now: () => Date.now(), select: only ? (n) => only.test(n) : undefined },
   (e) => record("node", nodeResults, e),
 );
 

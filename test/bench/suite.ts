@@ -12,7 +12,7 @@ export interface SuiteOptions {
   roundMs: number;
   now: () => number;
   /** Only these workloads (default all). */
-  only?: (name: string) => boolean;
+  select?: (name: string) => boolean;
 }
 
 /** What the suite reports, line by line (the engine prints these; Node collects them). */
@@ -27,7 +27,7 @@ function describeError(e: unknown): string {
 
 export function runSuite(others: readonly Implementation[], opts: SuiteOptions, emit: (e: SuiteEvent) => void): void {
   for (const w of OUR_WORKLOADS) {
-    if (opts.only && !opts.only(w.name)) continue;
+    if (opts.select && !opts.select(w.name)) continue;
     const names: string[] = [];
     const ops: Array<() => void> = [];
     let ref: string;

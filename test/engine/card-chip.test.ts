@@ -6,7 +6,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runEntry } from "./harness.ts";
+import { runEntry, results } from "./harness.ts";
 import { SimCardReader, type ExchangeRecord } from "../../boards/sim/devices/card.ts";
 import { unionpayCredit, unionpayDebit, chipStripe2xx } from "../../boards/sim/devices/cards/catalog.ts";
 import { VirtualCard, findTag } from "../../boards/sim/devices/cards/virtual-card.ts";
@@ -14,14 +14,6 @@ import { unhex } from "../../boards/sim/devices/cards/image.ts";
 
 const ENTRY = "test/engine/fixtures/card-chip.ts";
 
-function results(logs: string[]): Record<string, any> {
-  const out: Record<string, any> = {};
-  for (const l of logs) {
-    const m = /^R (\S+) (.*)$/.exec(l);
-    if (m) out[m[1]!] = JSON.parse(m[2]!);
-  }
-  return out;
-}
 
 /** Commands of one slot as the card saw them, paired with its answers. */
 function wire(log: ExchangeRecord[]): Array<[string, string]> {

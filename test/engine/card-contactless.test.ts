@@ -1,18 +1,10 @@
 /** Contactless in the embedded engine: tap + PPSE + GPO through the real driver, collision, removal, mute, empty field. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runEntry } from "./harness.ts";
+import { runEntry, results } from "./harness.ts";
 import { SimCardReader } from "../../boards/sim/devices/card.ts";
 import { magstripeOnly, unionpayCredit, unionpayDebit } from "../../boards/sim/devices/cards/catalog.ts";
 
-function results(logs: string[]): Record<string, any> {
-  const out: Record<string, any> = {};
-  for (const l of logs) {
-    const m = /^R (\S+) (.*)$/.exec(l);
-    if (m) out[m[1]!] = JSON.parse(m[2]!);
-  }
-  return out;
-}
 
 let run: Awaited<ReturnType<typeof runEntry>>;
 let reader: SimCardReader;

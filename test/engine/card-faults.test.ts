@@ -1,19 +1,11 @@
 /** Card reader faults in the embedded engine: removal mid-exchange, mute and garbled cards, bad ATR, no card. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runEntry } from "./harness.ts";
+import { runEntry, results } from "./harness.ts";
 import { SimCardReader, type Interception } from "../../boards/sim/devices/card.ts";
 import { magstripeOnly, unionpayCredit, unionpayDebit } from "../../boards/sim/devices/cards/catalog.ts";
 import type { CardImage } from "../../boards/sim/devices/cards/image.ts";
 
-function results(logs: string[]): Record<string, any> {
-  const out: Record<string, any> = {};
-  for (const l of logs) {
-    const m = /^R (\S+) (.*)$/.exec(l);
-    if (m) out[m[1]!] = JSON.parse(m[2]!);
-  }
-  return out;
-}
 
 const badTck: CardImage = {
   ...unionpayDebit,

@@ -1,18 +1,10 @@
 /** Magstripe in the embedded engine: the real driver parses what the virtual head reads. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runEntry } from "./harness.ts";
+import { runEntry, results } from "./harness.ts";
 import { SimCardReader } from "../../boards/sim/devices/card.ts";
 import { chipStripe2xx, magstripeOnly, unionpayCredit, unionpayDebit } from "../../boards/sim/devices/cards/catalog.ts";
 
-function results(logs: string[]): Record<string, any> {
-  const out: Record<string, any> = {};
-  for (const l of logs) {
-    const m = /^R (\S+) (.*)$/.exec(l);
-    if (m) out[m[1]!] = JSON.parse(m[2]!);
-  }
-  return out;
-}
 
 let run: Awaited<ReturnType<typeof runEntry>>;
 let reader: SimCardReader;

@@ -10,7 +10,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createDecipheriv } from "node:crypto";
-import { runEntry } from "./harness.ts";
+import { runEntry, results } from "./harness.ts";
 import { EmvBridge, type Scenario } from "./fixtures/emv-bridge.ts";
 import { VirtualCard } from "../../boards/sim/devices/cards/virtual-card.ts";
 import { chipStripe2xx, unionpayBlockedApp, unionpayCredit, unionpayDdaFail, unionpayDebit, unionpayDualApp, unionpayExpired, unionpayPinLocked } from "../../boards/sim/devices/cards/catalog.ts";
@@ -69,14 +69,6 @@ let run: Awaited<ReturnType<typeof runEntry>>;
 const bridge = new EmvBridge(scenarios);
 let wallMs = 0;
 
-function results(logs: string[]): Record<string, any> {
-  const out: Record<string, any> = {};
-  for (const l of logs) {
-    const m = /^R (\S+) (.*)$/.exec(l);
-    if (m) out[m[1]!] = JSON.parse(m[2]!);
-  }
-  return out;
-}
 
 /** TLV list of a field 55 as [tag hex, value hex] pairs, in order. */
 function tlvs(h: string): Array<[string, string]> {

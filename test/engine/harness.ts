@@ -44,3 +44,13 @@ export async function runEntry(entry: string, options: Partial<Omit<EngineOption
   const r = await host.run();
   return { ...r, logs, host };
 }
+
+/** The `R <name> <json>` result lines an entry logs, by name. */
+export function results(logs: string[]): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const l of logs) {
+    const m = /^R (\S+) (.*)$/.exec(l);
+    if (m) out[m[1]!] = JSON.parse(m[2]!);
+  }
+  return out;
+}

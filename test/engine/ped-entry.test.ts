@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createCipheriv, createDecipheriv } from "node:crypto";
-import { runEntry } from "./harness.ts";
+import { runEntry, results } from "./harness.ts";
 import { SimPed, SIM_TRANSPORT_KEY_HEX } from "../../boards/sim/devices/ped.ts";
 import { SimKeypad } from "../../boards/sim/devices/ui.ts";
 import { computeMac } from "../../firmware/core/mac.ts";
@@ -40,14 +40,6 @@ function iso0(pin: string, pan: string): string {
   return out.toUpperCase();
 }
 
-function results(logs: string[]): Record<string, any> {
-  const out: Record<string, any> = {};
-  for (const l of logs) {
-    const m = /^R (\S+) (.*)$/.exec(l);
-    if (m) out[m[1]!] = JSON.parse(m[2]!);
-  }
-  return out;
-}
 
 let run: Awaited<ReturnType<typeof runEntry>>;
 let ped: SimPed;

@@ -7,18 +7,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { eastAsianWidth } from "get-east-asian-width";
-import { runEntry } from "./harness.ts";
+import { runEntry, results } from "./harness.ts";
 import { SimDisplay, panelWidth } from "../../boards/sim/devices/ui.ts";
 import { charWidth } from "../../hal/ui/text.ts";
 
-function results(logs: string[]): Record<string, any> {
-  const out: Record<string, any> = {};
-  for (const l of logs) {
-    const m = /^R (\S+) (.*)$/.exec(l);
-    if (m) out[m[1]!] = JSON.parse(m[2]!);
-  }
-  return out;
-}
 const width = (s: string) => [...s].reduce((w, ch) => w + panelWidth(ch), 0);
 
 let run: Awaited<ReturnType<typeof runEntry>>;

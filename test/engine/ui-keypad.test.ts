@@ -1,17 +1,9 @@
 /** The keypad driver and amount entry in the embedded engine against the simulator's keypad and panel. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runEntry } from "./harness.ts";
+import { runEntry, results } from "./harness.ts";
 import { SimDisplay, SimKeypad, type KeyCode } from "../../boards/sim/devices/ui.ts";
 
-function results(logs: string[]): Record<string, any> {
-  const out: Record<string, any> = {};
-  for (const l of logs) {
-    const m = /^R (\S+) (.*)$/.exec(l);
-    if (m) out[m[1]!] = JSON.parse(m[2]!);
-  }
-  return out;
-}
 
 const ALL: KeyCode[] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "enter", "cancel", "clear", "menu", "up", "down", "f1", "f2"];
 

@@ -18,7 +18,7 @@
  * virtual time skips them); real socket I/O holds virtual time like the 4G module does.
  */
 import { connect, type Socket } from "node:net";
-import type { DeviceHost, SerialDevice } from "../engine-host.ts";
+import { cappedHold, type DeviceHost, type SerialDevice } from "../engine-host.ts";
 
 export type LineState = "ok" | "no-dialtone" | "unpaid" | "busy" | "no-answer";
 
@@ -183,14 +183,7 @@ export class DialupModemDevice implements SerialDevice {
   }
 
   private hold(capMs = 2000): () => void {
-    const h = this.host?.hold();
-    if (!h) return () => undefined;
-    const t = setTimeout(h, capMs);
-    t.unref?.();
-    return () => {
-      clearTimeout(t);
-      h();
-    };
+    return cappedHold(this.host, capMs);
   }
 
   private raw(bytes: Uint8Array | string): void {

@@ -21,7 +21,7 @@
  */
 import { connect, isIPv4, type Socket } from "node:net";
 import { VirtualClock } from "../clock.ts";
-import type { DeviceHost, SerialDevice } from "../engine-host.ts";
+import { cappedHold, type DeviceHost, type SerialDevice } from "../engine-host.ts";
 import { seededRandom, shape, type NoiseOptions } from "./modem/noise.ts";
 import { CmeError, PlainSim, chinaMobileProfile, type Uicc } from "./modem/uicc.ts";
 
@@ -386,16 +386,8 @@ export class Modem4G implements SerialDevice {
     }, Math.max(0, t.due - this.now()));
   }
 
-  /** Holds virtual time (real I/O under way), capped in real time so a lost event cannot freeze it. */
   private hold(capMs = 2000): () => void {
-    const h = this.host?.hold();
-    if (!h) return () => undefined;
-    const t = setTimeout(h, capMs);
-    t.unref?.();
-    return () => {
-      clearTimeout(t);
-      h();
-    };
+    return cappedHold(this.host, capMs);
   }
 
   // ---- output --------------------------------------------------------------------------------------

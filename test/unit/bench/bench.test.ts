@@ -86,7 +86,7 @@ test("suite: an implementation whose result differs is reported and not timed", 
     make: () => ({ op() {}, result: () => "0000000000000000" }),
   };
   const events: SuiteEvent[] = [];
-  runSuite([wrong], { rounds: 1, roundMs: 1, now: () => Date.now(), only: (n) => n === "3des-ecb-block" }, (e) => events.push(e));
+  runSuite([wrong], { rounds: 1, roundMs: 1, now: () => Date.now(), select: (n) => n === "3des-ecb-block" }, (e) => events.push(e));
   assert.equal(
     events.map((e) => [e.kind, e.impl]),
     [

@@ -3,11 +3,12 @@
  * bundle inside the embedded engine. Ends with one line: `N passed, N failed`.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../build/board.ts";
 import { allImages, buildImage, formatReport } from "../build/build.ts";
 import { runPrintScript } from "../boards/sim/print-runner.ts";
+import { assembleReliabilityReport, REPORT_DIR } from "./reliability/report.ts";
 
 let passed = 0;
 let failed = 0;
@@ -18,6 +19,9 @@ const step = (name: string, ok: boolean, detail = "") => {
 };
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 const tsc = join(ROOT, "node_modules", ".bin", "tsc");
+
+// The reliability report is rebuilt from this run's fragments only.
+rmSync(join(REPORT_DIR, "reliability"), { recursive: true, force: true });
 
 // 1. Type-check: engine code against the engine typings alone, then the Node side.
 for (const project of ["tsconfig.engine.json", "tsconfig.json"]) {
@@ -69,6 +73,11 @@ for (const spec of allImages()) {
     failed += Number(summary[2]);
     console.log(`  [engine] on-target bundle: ${run.wallMs.toFixed(0)} ms, peak ${run.peakBytes} B above the empty engine`);
   }
+}
+
+{
+  const report = assembleReliabilityReport();
+  if (report) console.log(`reliability report: ${report}`);
 }
 
 console.log(`${passed} passed, ${failed} failed`);

@@ -124,7 +124,9 @@ declare namespace Natives {
   type MacAlgorithm = "cup-ecb" | "x9.9" | "x9.19" | "sm4-ecb" | "aes-cmac";
   interface PedLoadKey {
     slot: number;
-    usage: "tmk" | "pik" | "mak" | "tdk";
+    /** "dek": a data-encryption key for data at rest (the PAN vault, firmware/txn/pan-vault.ts): like a TDK for
+     * `encrypt`, but kept by erase-all (sign-out / key reset), as TMKs are. */
+    usage: "tmk" | "pik" | "mak" | "tdk" | "dek";
     algorithm: KeyAlgorithm;
     /** The slot whose key encrypts `cipher`; -1 = the factory transport key. */
     underSlot: number;
@@ -149,7 +151,7 @@ declare namespace Natives {
     loadKey(options: PedLoadKey): Bytes;
     hasKey(slot: number): boolean;
     kcv(slot: number): Bytes;
-    /** Erases one slot, or every working key when `slot` is undefined. */
+    /** Erases one slot, or every working key (PIK, MAK, TDK: TMKs and DEKs stay) when `slot` is undefined. */
     erase(slot?: number): void;
     mac(options: { slot: number; algorithm: MacAlgorithm; data: Bytes }): Bytes;
     encrypt(options: { slot: number; mode: "ecb" | "cbc"; data: Bytes; iv?: Bytes }): Bytes;

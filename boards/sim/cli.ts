@@ -2,17 +2,20 @@
  * `npm start`: builds the sim firmware and runs it in the embedded engine with every virtual device.
  *
  *   npm start                                   a guided demo against the built-in host, through the agent and
- *                                               the terminal's own menus: activation, sign-in, swiped sale with
+ *                                               the terminal's own menus: activation, sign-in, chip sale with
  *                                               PIN, the slip (text + PNG under dist/), settlement
  *   npm start -- [--host HOST:PORT] --config FILE --script FILE
  *                                               the firmware against the acquirer's test host (default: the
  *                                               built-in one), driven by a script; exits 1 when a step fails
+ *   npm start -- --interactive [--config FILE] [--host HOST:PORT]
+ *                                               a person uses the terminal in this window (boards/sim/tui)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildImage, formatReport, imagesFor } from "../../build/build.ts";
 import { ROOT } from "../../build/board.ts";
 import { DEFAULT_ACTIVATION_CODE, TEST_CARDS } from "./host/factory.ts";
+import { unionpayDebit } from "./devices/cards/catalog.ts";
 import { loadJson, startSession, type Session, type TerminalConfig } from "./script/session.ts";
 import { runScript, type Step } from "./script/runner.ts";
 import type { RunResult } from "./engine-host.ts";
@@ -43,6 +46,12 @@ function memoryLine(r: RunResult): string {
 
 function panel(lines: string[]): string {
   return lines.map((l) => "  | " + l).join("\n");
+}
+
+// Interactive mode (boards/sim/tui): a person uses the terminal in this terminal window; --config/--host apply.
+if (process.argv.includes("--interactive")) {
+  const { runInteractive } = await import("./tui/interactive.ts");
+  process.exit(await runInteractive({ host: hostArg, config: configPath ? loadJson<TerminalConfig>(configPath) : undefined }));
 }
 
 if (configPath || scriptPath || hostArg) {
@@ -103,13 +112,14 @@ try {
   await a.keys(["0", "1", "enter"], /操作员密码/);
   step("sign-in (operator 01)", await a.keys(["0", "0", "0", "0", "enter"], /签到成功|签到失败/));
   await a.keys(["enter"], /请选择/);
-  // Sale: 1 消费 -> amount 123.45 -> swipe -> PIN on the PED.
+  // Chip sale (issue #8): 1 消费 -> amount 123.45 -> insert the debit chip card -> EMV with online PIN on the PED.
   await a.keys(["1"], /请输入金额/);
   step("sale: amount entered", await a.keys(["1", "2", "3", "4", "5", "enter"], /请刷卡/));
   session.useCard({ pan: debit.pan, track2: debit.track2, pin: debit.pin });
   const result = a.waitScreen(/交易成功|消费失败/, 60000);
-  world.cards.swipe({ track2: debit.track2 });
-  step("sale: card swiped, PIN typed on the PED, host answered", await result);
+  world.cards.insert(unionpayDebit);
+  step("chip sale: card inserted, EMV (DDA, ARQC), PIN typed on the PED, host answered (ARPC), TC", await result);
+  world.cards.remove();
   const slip = world.printer.text().join("\n");
   mkdirSync(join(ROOT, "dist"), { recursive: true });
   const png = join(ROOT, "dist", "demo-slip.png");

@@ -89,6 +89,8 @@ export interface EngineOptions {
   quietMs?: number;
   /** Real-time limit for one script (callback) before the watchdog interrupts it. */
   watchdogMs?: number;
+  /** Keep QuickJS's memory breakdown at the data heap's peak (MemoryReport.detailAtPeak): for finding what fills the heap. */
+  memoryDetail?: boolean;
   /** Overrides board.budgets.heapBytes. */
   heapBytes?: number;
 }
@@ -107,6 +109,8 @@ export interface MemoryReport {
   /** The limit enforced on the data heap (board.budgets.heapBytes). */
   heapLimitBytes: number;
   samples: number;
+  /** QuickJS's own breakdown (JS_ComputeMemoryUsage, as JSON) at the data heap's peak, when EngineOptions.memoryDetail is set. */
+  detailAtPeak?: string;
 }
 
 export interface RunResult {
@@ -172,10 +176,21 @@ export class EngineHost {
   private stopRequested = false;
   private peak = 0;
   private samples = 0;
+  private detailAtPeak: string | undefined;
+  private bootImage: ((boot: number) => string) | undefined;
+  private bootBundle = "";
 
   constructor(private readonly opts: EngineOptions) {
     this.flash = opts.flash ?? new SimFlash(opts.board.flash.sectorSize, opts.board.flash.sectorCount);
     this.clock = new VirtualClock(opts.clock ?? "virtual", opts.rtcStartMs ?? Date.UTC(2026, 10, 22, 9, 30, 0));
+  }
+
+  /**
+   * The board's boot loader: called at every boot, it returns the bundle to run (the image of the slot it picked:
+   * boards/sim/boot/loader.ts). Without one, every boot runs `bundle` of the options.
+   */
+  setBootImage(choose: ((boot: number) => string) | undefined): void {
+    this.bootImage = choose;
   }
 
   /** Asks the loop to stop after the current script (for interactive sessions). */
@@ -187,6 +202,7 @@ export class EngineHost {
   /** Boots the bundle (again after each reset) until it exits, goes idle or fails. */
   async run(): Promise<RunResult> {
     const QJS = await quickjs();
+    this.qjs = QJS;
     const maxBoots = this.opts.maxBoots ?? 8;
     let boots = 0;
     let memory: MemoryReport = { baselineBytes: 0, codeBytes: 0, peakHeapBytes: 0, peakBytes: 0, heapLimitBytes: 0, samples: 0 };
@@ -194,6 +210,7 @@ export class EngineHost {
       boots++;
       if (boots > maxBoots) return this.result("boot-loop", 1, boots - 1, memory, `more than ${maxBoots} boots`);
       this.clock.boot();
+      this.bootBundle = this.bootImage ? this.bootImage(boots) : this.opts.bundle;
       this.opts.onBoot?.(boots);
       const r = await this.bootOnce(QJS, memory);
       memory = r.memory;
@@ -230,7 +247,7 @@ export class EngineHost {
 
       // Account the code separately from the data heap: compile once, measure, drop the bytecode.
       const before = memoryUsed(rt);
-      const compiled = ctx.evalCode(this.opts.bundle, "firmware.js", { compileOnly: true });
+      const compiled = ctx.evalCode(this.bootBundle, "firmware.js", { compileOnly: true });
       if (compiled.error) {
         const e = ctx.dump(compiled.error);
         compiled.error.dispose();
@@ -272,6 +289,7 @@ export class EngineHost {
         memory.peakHeapBytes = Math.max(memory.peakHeapBytes, this.peakData, this.peak - baseline - codeBytes);
         memory.peakBytes = Math.max(memory.peakBytes, this.peak - baseline);
         memory.samples = this.samples;
+        if (this.detailAtPeak) memory.detailAtPeak = this.detailAtPeak;
         if (overBudget) throw new EngineError(`out of memory: heap ${Math.max(overBudget - baseline - codeBytes, this.lastData)} B over the budget of ${heapLimit} B`);
         if (watchdog) throw new EngineError(`watchdog: a script ran longer than ${watchdogMs} ms`);
       };
@@ -300,7 +318,7 @@ export class EngineHost {
       };
 
       let stop = runScript(() => {
-        const r = ctx.evalCode(this.opts.bundle, "firmware.js");
+        const r = ctx.evalCode(this.bootBundle, "firmware.js");
         if (r.error) {
           const e = ctx.dump(r.error);
           r.error.dispose();
@@ -369,11 +387,29 @@ export class EngineHost {
   private lastData = 0;
   private countData = false;
   private memCtx: QuickJSContext | undefined;
+  private qjs: QuickJSWASMModule | undefined;
+
+  /**
+   * A copy of the engine's whole WebAssembly linear memory (the QuickJS heap with every string and typed array the
+   * firmware holds, and what freed blocks still contain), for the secrets scans (test/reliability/secrets*.ts).
+   * The QuickJS module is shared by every engine of this Node process, so the dump covers them all.
+   */
+  heapDump(): Uint8Array {
+    if (!this.qjs) throw new EngineError("heapDump: the engine has not started");
+    return new Uint8Array(this.qjs.getWasmMemory().buffer).slice();
+  }
 
   private sample(rt: QuickJSRuntime): number {
     const used = memoryUsed(rt);
     this.lastData = this.countData && this.memCtx ? used - codeHeld(rt, this.memCtx) - this.dataBase : 0;
-    if (this.lastData > this.peakData) this.peakData = this.lastData;
+    if (this.lastData > this.peakData) {
+      this.peakData = this.lastData;
+      if (this.opts.memoryDetail && this.memCtx) {
+        const h = rt.computeMemoryUsage();
+        this.detailAtPeak = JSON.stringify(this.memCtx.dump(h));
+        h.dispose();
+      }
+    }
     this.samples++;
     if (used > this.peak) this.peak = used;
     return used;

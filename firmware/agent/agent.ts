@@ -9,7 +9,8 @@
  * Ops mirror the Terminal API (activate, signIn, signOut, echo, operatorSignIn, recover, sale, balance, void, refund,
  * preAuth, preAuthCancel, completion, completionVoid, settle, reprint, configure, params, state, journal) plus
  * provision (identity + TMK under the transport key), screen, keys, log, diag, settings, time, reset, exit.
- * A card is {track2} | {pan, expiry} | {swipe: true} (the agent then sends {ev: "swipe"} and waits for one).
+ * A card is {track2} | {pan, expiry} | {swipe: true} (the agent then sends {ev: "swipe"} and waits for one) |
+ * {chip: true} (the card in the contact slot) | {tap: true} (the card in the contactless field): sale, balance, preAuth.
  */
 import { errorCode } from "../../hal/errors";
 import type { KeyCode } from "../../hal/ui/keypad";
@@ -17,8 +18,11 @@ import { cborDecode, cborEncode, type CborValue } from "../core/cbor";
 import { parseTrack2 } from "../core/track2";
 import type { CardData } from "../cup/messages";
 import { diagExport } from "../diag/export";
+import { runSelfTest, selfTestData } from "../diag/selftest";
 import { APP_VERSION, type TerminalApp } from "../app/app";
 import { encodeFrame, FrameDecoder, MAX_PAYLOAD } from "./frame";
+// H7: signed firmware updates (the `update` op).
+import { updateOp } from "../update/agent-op";
 
 type Args = { [k: string]: any };
 
@@ -94,14 +98,18 @@ export function startAgent(app: TerminalApp, hooks: AgentHooks = {}): void {
       case "recover":
         return t.recover();
       case "sale":
-        return t.sale({ amount: a.amount, card: await cardOf(a.card), pin: a.pin === true });
+        // Chip / contactless (issue #7): card {chip: true} = the card in the contact slot, {tap: true} = in the field.
+        if (a.card && (a.card.chip === true || a.card.tap === true)) return t.chipSale({ kind: "sale", amount: a.amount, slot: a.card.chip === true ? "contact" : "contactless", chooseApplication: async () => (typeof a.choose === "number" ? a.choose : 0) });
+        return t.sale({ amount: a.amount, card: await cardOf(a.card), pin: a.pin === true, chipFirst: !!(a.card && a.card.swipe) });
       case "balance":
+        if (a.card && (a.card.chip === true || a.card.tap === true)) return t.chipSale({ kind: "balance", slot: a.card.chip === true ? "contact" : "contactless", chooseApplication: async () => (typeof a.choose === "number" ? a.choose : 0) });
         return t.balance({ card: await cardOf(a.card), pin: a.pin === true });
       case "void":
         return t.voidSale(a.trace, { card: a.card ? await cardOf(a.card) : undefined, pin: a.pin === true, supervisorPassword: a.supervisorPassword });
       case "refund":
         return t.refund({ amount: a.amount, card: await cardOf(a.card), original: a.original, supervisorPassword: a.supervisorPassword });
       case "preAuth":
+        if (a.card && (a.card.chip === true || a.card.tap === true)) return t.chipSale({ kind: "preAuth", amount: a.amount, slot: a.card.chip === true ? "contact" : "contactless", chooseApplication: async () => (typeof a.choose === "number" ? a.choose : 0) });
         return t.preAuth({ amount: a.amount, card: await cardOf(a.card), pin: a.pin === true });
       case "preAuthCancel":
         return t.preAuthCancel({ trace: a.trace, authCode: a.authCode, date: a.date, amount: a.amount, card: a.card ? await cardOf(a.card) : undefined, supervisorPassword: a.supervisorPassword });
@@ -109,6 +117,19 @@ export function startAgent(app: TerminalApp, hooks: AgentHooks = {}): void {
         return t.completion({ trace: a.trace, authCode: a.authCode, date: a.date, amount: a.amount, card: a.card ? await cardOf(a.card) : undefined });
       case "completionVoid":
         return t.completionVoid(a.trace, { supervisorPassword: a.supervisorPassword });
+      // HIL (test/hil): store-and-forward sales below the floor limit, and their upload.
+      case "offlineSale":
+        return t.offlineSale({ amount: a.amount, card: await cardOf(a.card), pin: a.pin === true });
+      case "uploadOffline":
+        return t.uploadOffline();
+      case "printResume": {
+        // HIL: the printer's interrupted job (paper out, cover open) continues from its first unprinted line.
+        const pr = app.printer;
+        if (!pr) throw Object.assign(new Error("E_NO_PRINTER: no printer"), { code: "E_NO_PRINTER" });
+        const before = pr.pendingLines;
+        await pr.resume();
+        return { resumedLines: before, pendingLines: pr.pendingLines };
+      }
       case "settle":
         return t.settle({ supervisorPassword: a.supervisorPassword });
       case "reprint":
@@ -132,6 +153,8 @@ export function startAgent(app: TerminalApp, hooks: AgentHooks = {}): void {
         const steps = app.link.linkLog().map((l) => `${l.link} ${l.step} ${l.outcome} ${l.code ?? ""} ${l.detail}`);
         return diagExport({ serial: hal.system.serialNumber(), firmware: APP_VERSION, board: hal.device.name, timeSec: Math.floor(hal.time.now() / 1000), terminalId: st.terminalId || undefined, merchantId: st.merchantId || undefined }, app.ring, app.diagnoses, steps.slice(-16));
       }
+      case "selfTest": // issue #9: the one-key self-test, printed unless {print: false}; the report as data
+        return selfTestData(await runSelfTest(app, { print: a.print !== false, log: (level, text) => app.log(level, text) }));
       case "failure": {
         const f = app.lastFailure;
         return f ? { operation: f.operation, code: f.diagnosis.code, cause: f.diagnosis.cause.id, zh: f.diagnosis.cause.zh, next: f.diagnosis.cause.nextZh, fixer: f.diagnosis.cause.fixer, evidence: f.diagnosis.evidence } : null;
@@ -142,6 +165,8 @@ export function startAgent(app: TerminalApp, hooks: AgentHooks = {}): void {
         return { monotonic: hal.time.monotonic(), now: hal.time.now() };
       case "stats":
         return { badRequests, frames: decoder.frames, discarded: decoder.discarded };
+      case "update": // H7: {host, port} -> check the TMS and stage a signed image; {} -> the boot-control record
+        return updateOp(hal, app.link, APP_VERSION, a);
       case "reset":
       case "exit":
         return null;

@@ -13,7 +13,7 @@ import { Display } from "../../hal/ui/display";
 import { wrapText } from "../../hal/ui/text";
 import { Keypad, type KeyCode } from "../../hal/ui/keypad";
 import { PinPad } from "../../hal/ped/index";
-import { MagstripeReader } from "../../hal/card/index";
+import { MagstripeReader, ContactCard, ContactlessCard } from "../../hal/card/index";
 import { GbCodeTable, Printer, codeTableOffset } from "../../hal/escpos/index";
 import { openQuectel } from "../../hal/modem/quectel";
 import { EsimClient } from "../../hal/esim/client";
@@ -29,6 +29,10 @@ import type { FlashLog } from "../store/flash-log";
 import { LogRing } from "../diag/log-ring";
 import { diagnose, type Diagnosis, type Evidence } from "../diag/diagnose";
 import { FIXER_ZH } from "../diag/causes";
+// Self-diagnosis (issue #9): failure evidence from the link, the sign-in record for the self-test's key/clock checks.
+import { failureEvidence } from "../diag/diagnose";
+import { recordSignIn } from "../diag/selftest";
+import type { QuectelModem } from "../../hal/modem/quectel";
 import type { CborValue } from "../core/cbor";
 
 export const APP_VERSION = __VERSION__;
@@ -64,8 +68,13 @@ export class TerminalApp {
   readonly keypad: Keypad;
   readonly pinpad: PinPad;
   readonly reader: MagstripeReader | undefined;
+  readonly contact: ContactCard | undefined;
+  readonly contactless: ContactlessCard | undefined;
   readonly printer: Printer | undefined;
   readonly link: LinkManager;
+  /** The 4G module and the chip-card native, for the self-test (firmware/diag/selftest.ts). */
+  readonly modem: QuectelModem | undefined;
+  readonly cardNative: Natives.Board["card"];
   readonly ring: LogRing | undefined;
   readonly store: FlashLog;
   terminal: Terminal;
@@ -115,6 +124,9 @@ export class TerminalApp {
     );
     this.pinpad = new PinPad(natives.ped, natives.timers);
     this.reader = safe(() => new MagstripeReader(natives.magstripe, natives.timers));
+    // Chip readers (issue #7): the contact slot and the contactless field of the board's card native.
+    this.contact = natives.card ? safe(() => new ContactCard({ card: natives.card, timers: natives.timers })) : undefined;
+    this.contactless = natives.card ? safe(() => new ContactlessCard({ card: natives.card, timers: natives.timers })) : undefined;
     this.printer = hal.device.serial.printer
       ? safe(() => new Printer({ stream: hal.openSerial("printer"), time: hal.time, table: GbCodeTable.open(hal.flash, codeTableOffset(hal.device)), log: hal.log }))
       : undefined;
@@ -124,6 +136,8 @@ export class TerminalApp {
     const esim = modem && hal.device.modem.esim ? new EsimClient(modem.at, { time: hal.time, modem }) : undefined;
     const dialup = hal.device.serial.dialup ? safe(() => openDialup(hal)) : undefined;
     this.link = new LinkManager({ time: hal.time, modem, esim, dialup }, LINK_POLICY);
+    this.modem = modem;
+    this.cardNative = natives.card;
     this.store = openStore(hal);
     const s = this.store.get(KEY_APP_SETTINGS);
     if (s && s.length >= 1) this.settings = { autoSignIn: s[0] === 1 };
@@ -140,12 +154,14 @@ export class TerminalApp {
       store: this.store,
       firmwareVersion: APP_VERSION,
       onEvent: (e) => this.onTerminalEvent(e),
+      chip: { contact: this.contact, contactless: this.contactless },
     });
   }
 
   private onTerminalEvent(e: TerminalEvent): void {
     this.emit({ ev: "txn", kind: e.kind, mti: e.mti, stan: e.stan, detail: e.detail });
     if (e.kind === "print") this.emit({ ev: "printed", stan: e.stan });
+    if (e.kind === "signin") recordSignIn(this); // check values and host time for the self-test
     const status = e.kind === "pin" ? "请持卡人输入密码" : e.kind === "connect" ? "正在连接中心..." : e.kind === "sent" ? "已发送，等待应答..." : undefined;
     if (status && this.busyTitle) this.display.show({ title: this.busyTitle, lines: ["", status], prompt: e.kind === "pin" ? "在密码键盘上输入" : "请稍候" });
   }
@@ -232,6 +248,8 @@ export class TerminalApp {
     else ev.error = errorCode(e);
     const steps = this.link.linkLog().filter((l) => l.outcome === "fail");
     if (steps.length) ev.linkSteps = steps.slice(-3).map((l) => `${l.link} ${l.step} ${l.code ?? ""}`);
+    // The link's own diagnosis and the 4G module's evidence (SIM, CSQ, registration) behind a connection failure.
+    if (e !== undefined) Object.assign(ev, failureEvidence(e, this.link.linkLog()));
     const diagnosis = diagnose(ev);
     const message = e !== undefined ? String((e as { message?: string }).message ?? e) : `39=${responseCode}`;
     this.diagnoses.push(diagnosis);

@@ -11,6 +11,7 @@ import { isDigitKey, type KeyCode } from "../../hal/ui/keypad";
 import type { CardData } from "../cup/messages";
 import type { TxnOutcome } from "../terminal/terminal";
 import type { TerminalApp } from "./app";
+import { runSelfTest, selfTestScreen } from "../diag/selftest";
 
 const KEY_TIMEOUT_MS = 60000;
 const RESULT_TIMEOUT_MS = 30000;
@@ -81,6 +82,8 @@ export class MenuUi {
       case "8":
       case "menu":
         return this.adminMenu();
+      case "f2": // 自检 in one key from the idle screen (also 管理 5)
+        return this.selfTest();
       default:
         return;
     }
@@ -166,16 +169,63 @@ export class MenuUi {
 
   private async sale(): Promise<void> {
     const amount = await enterAmount(this.app.display, this.app.keypad, { title: "消费" });
-    const card = await this.card("消费 " + formatAmount(amount));
+    const got = await this.saleCard("消费 " + formatAmount(amount));
     this.processing("消费");
-    await this.result("消费", "sale", await this.app.terminal.sale({ amount, card, pin: true }));
+    // Chip / contactless (issue #7): the EMV kernel with the host; a swiped chip card gets "请插卡" (chip first).
+    if (got.slot) await this.result("消费", "sale", await this.app.terminal.chipSale({ kind: "sale", amount, slot: got.slot, waitMs: 2000 }));
+    else await this.result("消费", "sale", await this.app.terminal.sale({ amount, card: got.card!, pin: true, chipFirst: true }));
+  }
+
+  /** Insert, tap or swipe, whichever comes first; the other waits are cancelled (the next sale waits afresh). */
+  private async saleCard(title: string): Promise<{ card?: CardData; slot?: "contact" | "contactless" }> {
+    const app = this.app;
+    if (!app.contact && !app.contactless) return { card: await this.card(title) };
+    // A card left in the slot from the last sale is not taken again unasked: it must come out first.
+    if (app.contact?.present) {
+      app.display.show({ title, lines: ["请先拔卡", "remove the card"], prompt: "等待拔卡..." });
+      await app.contact.waitForRemoval(KEY_TIMEOUT_MS);
+    }
+    app.display.show({ title, lines: ["请插卡/挥卡", "或 请刷卡"], prompt: "等待读卡..." });
+    const waits: Array<Promise<{ card?: CardData; slot?: "contact" | "contactless" }>> = [];
+    if (app.reader) {
+      waits.push(
+        app.reader.nextSwipe(KEY_TIMEOUT_MS).then((c) => {
+          const t = c as unknown as { pan: string; expiry: string; track2?: string; track3?: string };
+          return { card: { entryMode: "swipe" as const, pan: t.pan, expiry: t.expiry, track2: t.track2, track3: t.track3 } };
+        }),
+      );
+    }
+    if (app.contact) waits.push(app.contact.waitForCard(KEY_TIMEOUT_MS).then(() => ({ slot: "contact" as const })));
+    if (app.contactless) waits.push(app.contactless.waitForCard(KEY_TIMEOUT_MS).then(() => ({ slot: "contactless" as const })));
+    for (const w of waits) w.catch(() => undefined);
+    try {
+      return await Promise.race(waits);
+    } finally {
+      app.reader?.cancelWait();
+      app.contact?.cancelWaits();
+      app.contactless?.cancelWaits();
+    }
   }
 
   private async voidSale(): Promise<void> {
     const trace = Number(await this.digits("撤销", "原凭证号:", 1, 6));
     const pw = await this.supervisor("撤销");
     this.processing("撤销");
-    await this.result("撤销", "void", await this.app.terminal.voidSale(trace, { supervisorPassword: pw }));
+    let o: TxnOutcome;
+    try {
+      o = await this.app.terminal.voidSale(trace, { supervisorPassword: pw });
+    } catch (e) {
+      // The journal's sealed PAN cannot be opened (PAN vault, txn/pan-vault.ts: the PED's storage key changed):
+      // say so and ask for the original card, then void with it.
+      const c = errorCode(e);
+      if (c !== "E_PAN_KEY_CHANGED" && c !== "E_PAN_NOT_STORED") throw e;
+      this.app.display.show({ title: "撤销", lines: ["原卡号无法读取", "请刷原卡"], prompt: "按任意键继续" });
+      await this.anyKey();
+      const card = await this.card("撤销 请刷原卡");
+      this.processing("撤销");
+      o = await this.app.terminal.voidSale(trace, { supervisorPassword: pw, card });
+    }
+    await this.result("撤销", "void", o);
   }
 
   private async refund(): Promise<void> {
@@ -258,6 +308,20 @@ export class MenuUi {
       });
   }
 
+  /** 自检 (issue #9): every item checked, the report printed, the totals and the failed items on screen. */
+  async selfTest(): Promise<void> {
+    const app = this.app;
+    app.busyTitle = "自检";
+    app.display.show({ title: "自检", lines: ["", "正在检测..."], prompt: "请稍候" });
+    try {
+      const r = await runSelfTest(app, { log: (level, text) => app.log(level, text) });
+      app.display.show({ title: r.fail ? "自检: 有故障" : "自检完成", lines: selfTestScreen(r, app.display.columns, app.display.rows - 2), prompt: "按任意键返回" });
+    } finally {
+      app.busyTitle = undefined;
+    }
+    await this.anyKey();
+  }
+
   private async adminMenu(): Promise<void> {
     this.app.display.show({ title: "管理", lines: ["1激活 2终端号", "3商户号 4重打印", "5自检 6签退"], prompt: "请选择 取消键返回" });
     const k = await this.anyKey(KEY_TIMEOUT_MS);
@@ -298,12 +362,7 @@ export class MenuUi {
         this.app.display.show({ title: "重打印", lines: ["已重打印", "凭证号 " + pad6(r.stan)], prompt: "按任意键返回" });
         await this.anyKey();
       });
-    if (k === "5") {
-      const st = t.state();
-      this.app.display.show({ title: "自检", lines: ["固件 " + __VERSION__, "板卡 " + this.app.hal.device.name, "流水 " + st.journalCount + "/" + st.journalCapacity, "链路 " + (this.app.link.links.join(",") || "无"), "自检项目待实现"], prompt: "按任意键返回" });
-      await this.anyKey();
-      return;
-    }
+    if (k === "5") return this.selfTest();
     if (k === "6")
       return this.guard("sign-out", "签退", async () => {
         this.processing("签退");

@@ -10,6 +10,8 @@ import { checkPlumbing } from "./plumbing";
 import { errorCode } from "../../hal/errors";
 import { TerminalApp } from "./app";
 import { MenuUi } from "./menu";
+// H7: a new image on trial confirms its boot once the app has started (firmware/update).
+import { confirmBoot } from "../update/updater";
 
 export const FIRMWARE_VERSION = __VERSION__;
 
@@ -56,5 +58,11 @@ export async function runTerminal(hal: Hal, natives: Natives.Board, options: Sta
   app.display.show({ title: "银联POS", lines: ["", "正在启动..."], prompt: "请稍候" });
   options.agent?.(app, ui);
   await app.startup();
+  // H7: the app is up (devices, terminal, agent): a trial boot of a new image is confirmed; otherwise a no-op.
+  try {
+    confirmBoot(hal);
+  } catch (e) {
+    hal.log.error(`update: boot confirmation failed ${errorCode(e)}`);
+  }
   await ui.run();
 }

@@ -36,10 +36,12 @@ export class RsaPublicKey {
   /**
    * `modulus` big-endian (its leading byte non-zero, odd, 64..248 bytes), `exponent` as bytes (03 or
    * 010001) or a number. E_RSA_MODULUS, E_RSA_EXPONENT.
+   * `maxBytes` (default the EMV limit) lets firmware-update signatures use RSA-2048 (256 bytes): limb products
+   * and CIOS sums stay below 2^27 whatever the modulus length.
    */
-  constructor(modulus: Uint8Array, exponent: Uint8Array | number) {
+  constructor(modulus: Uint8Array, exponent: Uint8Array | number, maxBytes = RSA_MAX_MODULUS_BYTES) {
     const len = modulus.length;
-    if (len < 1 || len > RSA_MAX_MODULUS_BYTES) throw new CoreError("E_RSA_MODULUS", `modulus of ${len} bytes: 1..${RSA_MAX_MODULUS_BYTES}`);
+    if (len < 1 || len > maxBytes) throw new CoreError("E_RSA_MODULUS", `modulus of ${len} bytes: 1..${maxBytes}`);
     if (modulus[0] === 0) throw new CoreError("E_RSA_MODULUS", "modulus has a leading zero byte");
     if ((modulus[len - 1]! & 1) === 0) throw new CoreError("E_RSA_MODULUS", "modulus is even");
     let e = 0;

@@ -6,7 +6,7 @@
  * in two module-level Uint16Array(80) reused by every block (the hash is synchronous), so hashing
  * allocates nothing per block.
  */
-import { CoreError } from "./errors";
+import { MdHash } from "./md-hash";
 
 export const SHA1_LENGTH = 20;
 
@@ -101,111 +101,15 @@ function compress(s: Uint16Array, buf: Uint8Array, off: number): void {
   s[9] = lo & 0xffff;
 }
 
+const IV = Uint16Array.of(0x6745, 0x2301, 0xefcd, 0xab89, 0x98ba, 0xdcfe, 0x1032, 0x5476, 0xc3d2, 0xe1f0);
+
 /**
  * Incremental SHA-1: `update` any number of times, then `digest`. Reusable after `reset()` (digest
- * resets it too). One object holds 64 + 20 bytes of state.
+ * resets it too).
  */
-export class Sha1 {
-  private readonly state = new Uint16Array(10);
-  private readonly block = new Uint8Array(64);
-  private used = 0;
-  /** Bytes hashed so far (a double: exact up to 2^53). */
-  private total = 0;
-
+export class Sha1 extends MdHash {
   constructor() {
-    this.reset();
-  }
-
-  reset(): this {
-    const s = this.state;
-    s[0] = 0x6745;
-    s[1] = 0x2301;
-    s[2] = 0xefcd;
-    s[3] = 0xab89;
-    s[4] = 0x98ba;
-    s[5] = 0xdcfe;
-    s[6] = 0x1032;
-    s[7] = 0x5476;
-    s[8] = 0xc3d2;
-    s[9] = 0xe1f0;
-    this.used = 0;
-    this.total = 0;
-    return this;
-  }
-
-  /** Adds data[off .. off+len). */
-  update(data: Uint8Array, off = 0, len = data.length - off): this {
-    if (!(off >= 0 && len >= 0 && off + len <= data.length)) throw new CoreError("E_RANGE", `SHA-1 input ${off}+${len} outside 0..${data.length}`);
-    const block = this.block;
-    let used = this.used;
-    let p = off;
-    const end = off + len;
-    this.total += len;
-    if (used > 0) {
-      while (used < 64 && p < end) block[used++] = data[p++]!;
-      if (used < 64) {
-        this.used = used;
-        return this;
-      }
-      compress(this.state, block, 0);
-      used = 0;
-    }
-    // Whole blocks straight from the input, no copy.
-    while (end - p >= 64) {
-      compress(this.state, data, p);
-      p += 64;
-    }
-    while (p < end) block[used++] = data[p++]!;
-    this.used = used;
-    return this;
-  }
-
-  /** Adds one byte. */
-  updateByte(b: number): this {
-    this.block[this.used++] = b & 0xff;
-    this.total += 1;
-    if (this.used === 64) {
-      compress(this.state, this.block, 0);
-      this.used = 0;
-    }
-    return this;
-  }
-
-  /** Finishes: writes the 20-byte hash at out[off] (a new array without `out`) and resets. */
-  digest(out?: Uint8Array, off = 0): Uint8Array {
-    const o = out ?? new Uint8Array(SHA1_LENGTH);
-    if (!(off >= 0 && off + SHA1_LENGTH <= o.length)) throw new CoreError("E_RANGE", "no room for a SHA-1 hash");
-    const block = this.block;
-    // Length in bits, big-endian over 8 bytes: bytes * 8 split without going past 2^32 per part.
-    const total = this.total;
-    const hiBytes = Math.floor(total / 0x20000000); // bits above 2^32
-    const loBits = (total % 0x20000000) * 8; // < 2^32
-    let used = this.used;
-    block[used++] = 0x80;
-    if (used > 56) {
-      while (used < 64) block[used++] = 0;
-      compress(this.state, block, 0);
-      used = 0;
-    }
-    while (used < 56) block[used++] = 0;
-    block[56] = (hiBytes >>> 24) & 0xff;
-    block[57] = (hiBytes >>> 16) & 0xff;
-    block[58] = (hiBytes >>> 8) & 0xff;
-    block[59] = hiBytes & 0xff;
-    const loHi = Math.floor(loBits / 0x10000);
-    const loLo = loBits % 0x10000;
-    block[60] = loHi >>> 8;
-    block[61] = loHi & 0xff;
-    block[62] = loLo >>> 8;
-    block[63] = loLo & 0xff;
-    compress(this.state, block, 0);
-    const s = this.state;
-    for (let i = 0; i < 10; i++) {
-      o[off + 2 * i] = s[i]! >>> 8;
-      o[off + 2 * i + 1] = s[i]! & 0xff;
-    }
-    this.reset();
-    return o;
+    super("SHA-1", IV, compress);
   }
 }
 

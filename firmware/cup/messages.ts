@@ -507,6 +507,8 @@ export interface CupResponse {
   balance?: string;
   field48?: string;
   field62?: Uint8Array;
+  /** Field 55 of a chip answer (issuer authentication data 91, scripts 71/72), copied. */
+  icc?: Uint8Array;
   /** Field 63 text (ASCII-only view). */
   field63?: string;
   hasMac: boolean;
@@ -546,6 +548,7 @@ export function readResponse(m: Iso8583Message): CupResponse {
   r.field48 = textOf(m, 48);
   r.field63 = textOf(m, 63);
   if (m.has(62)) r.field62 = m.getBytes(62, true);
+  if (m.has(55)) r.icc = m.getBytes(55, true);
   return r;
 }
 

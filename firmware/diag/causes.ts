@@ -61,6 +61,8 @@ const C: ReadonlyArray<readonly [string, string, string, string, string, Fixer]>
   ["line-no-dialtone", "电话线无拨号音（可能欠费或未接好）", "No dial tone on the phone line (unpaid or unplugged)", "检查电话线连接并确认电话费已缴", "Check the line is plugged in and the bill is paid", "merchant"],
   ["line-busy", "电话线占线", "The phone line is busy", "稍后重拨", "Dial again later", "wait"],
   ["line-no-answer", "拨号无应答", "The dialled number does not answer", "核对拨号号码参数；稍后重试", "Check the dial number; retry later", "acquirer"],
+  ["modem-fault", "通信模块无响应或故障", "The 4G module or modem does not answer", "重启终端；仍失败请联系维修服务商", "Restart; if it persists, call service", "service"],
+  ["no-link", "终端未配置任何通信方式", "No communication link is configured", "检查通信参数（4G/拨号号码）", "Check the link settings (4G, dial numbers)", "merchant"],
   // -- card
   ["card-read-error", "读卡失败（芯片或磁条损坏、插卡不到位）", "Card read failed (damaged chip or stripe, badly inserted)", "重新插卡或刷卡；仍失败请持卡人联系发卡行换卡", "Insert or swipe again; if it fails, the cardholder should replace the card", "cardholder"],
   ["card-expired", "卡片已过期", "The card has expired", "请持卡人使用其他卡", "Ask for another card", "cardholder"],
@@ -89,6 +91,7 @@ const C: ReadonlyArray<readonly [string, string, string, string, string, Fixer]>
   ["flash-fault", "存储异常或空间不足", "Storage fault or full", "先结算以清空流水；仍失败请联系维修服务商", "Settle to clear the journal; if it persists, call service", "service"],
   ["journal-full", "交易流水已满，需先结算", "The journal is full: settle first", "执行结算", "Settle now", "merchant"],
   ["ped-fault", "密码键盘异常", "PIN pad fault", "重启终端；仍失败请联系维修服务商", "Restart; if it persists, call service", "service"],
+  ["card-reader-fault", "读卡器无响应或故障", "The card reader does not answer", "重启终端；仍失败请联系维修服务商", "Restart; if it persists, call service", "service"],
   ["unknown", "未知故障", "Unknown failure", "记下错误代码，重启后重试；仍失败请联系维修服务商", "Note the error code, restart and retry; then call service", "service"],
 ];
 

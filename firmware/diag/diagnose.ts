@@ -27,6 +27,8 @@ export interface Evidence {
   modem?: ModemEvidence;
   /** Links tried in order (e.g. "4g:46000 denied", "4g:46001 ok"). */
   linkSteps?: string[];
+  /** The link manager's diagnosis (E_LINK_*) behind a connection failure (ExchangeError.linkCode). */
+  linkCode?: string;
   keysPresent?: boolean;
   activated?: boolean;
   /** RTC, ms since epoch. */
@@ -70,8 +72,23 @@ function weak(m: ModemEvidence | undefined): boolean {
   return m !== undefined && m.dbm !== undefined && m.dbm < WEAK_SIGNAL_DBM;
 }
 
+/** The link manager's diagnoses (hal/link/errors.ts) -> causes. */
+const LINK_CAUSE: { readonly [code: string]: string } = {
+  E_LINK_NO_SIM: "sim-missing", E_LINK_SIM_LOCKED: "sim-locked", E_LINK_SIM_FAILURE: "sim-invalid", E_LINK_ESIM_FAILURE: "sim-invalid",
+  E_LINK_REG_DENIED: "sim-arrears", E_LINK_NO_SIGNAL: "no-signal", E_LINK_WEAK_SIGNAL: "weak-signal", E_LINK_NO_SERVICE: "no-signal",
+  E_LINK_PDP_FAILED: "data-context-failed", E_LINK_HOST_UNREACHABLE: "host-unreachable", E_LINK_MODEM_FAILURE: "modem-fault",
+  E_LINK_LINE_BUSY: "line-busy", E_LINK_NO_DIALTONE: "line-no-dialtone", E_LINK_NO_ANSWER: "line-no-answer", E_LINK_NO_CARRIER: "line-no-answer",
+  E_LINK_NOT_CONFIGURED: "no-link",
+};
+
 function errorCause(code: string, e: Evidence): string {
   const m = e.modem;
+  // A connection failure: the link manager already named the link's cause.
+  const link = LINK_CAUSE[code] ?? (e.linkCode !== undefined && /^E_HOST_(UNREACHABLE|SEND|CLOSED)$/.test(code) ? LINK_CAUSE[e.linkCode] : undefined);
+  if (link !== undefined) {
+    if (link === "host-unreachable" && weak(m)) return "weak-signal";
+    return link;
+  }
   if (code === "E_SIM_NOT_INSERTED") return "sim-missing";
   if (/^E_SIM_(PIN|PUK|LOCKED)/.test(code)) return "sim-locked";
   if (code === "E_SIM_WRONG" || code === "E_SIM_FAILURE") return "sim-invalid";
@@ -97,6 +114,8 @@ function errorCause(code: string, e: Evidence): string {
   if (code === "E_PRINTER_OVERHEAT") return "printer-overheat";
   if (/^E_PRINTER_(FAULT|TIMEOUT)$/.test(code)) return "printer-fault";
   if (code === "E_JOURNAL_FULL") return "journal-full";
+  if (code === "E_CLOCK" || code === "E_CLOCK_WRONG") return "clock-wrong";
+  if (/^E_(CARD_READER|NO_CARD_READER|CARD_BUSY)$/.test(code)) return "card-reader-fault";
   if (/^E_(STORE_|FLASH_)/.test(code)) return "flash-fault";
   if (/^E_(PED|KEY_SLOT)/.test(code)) return "ped-fault";
   return "unknown";
@@ -136,4 +155,62 @@ export function diagnose(e: Evidence): Diagnosis {
   }
   if (e.lastHostContactMs !== undefined) lines.push(e.lastHostContactMs ? `上次连通中心 ${new Date(e.lastHostContactMs).toISOString().slice(0, 16).replace("T", " ")}` : "从未连通中心");
   return { cause: cause(id), code, evidence: lines };
+}
+
+/** One step of the link manager's diagnostic log (hal/link/log.ts), as far as the diagnosis reads it. */
+export interface LinkStep {
+  link: string;
+  step: string;
+  outcome: string;
+  code?: string;
+  detail: string;
+}
+
+function num(detail: string, key: string): number | undefined {
+  const m = new RegExp("(?:^| )" + key + "=(-?\\d+)").exec(detail);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * What a failure carries beyond its code: the link's own diagnosis (ExchangeError.linkCode) and, from the link
+ * log's failed steps since the last connection attempt, the 4G module's evidence (SIM state, CSQ/dBm,
+ * registration stat, CME) and the steps that failed.
+ */
+export function failureEvidence(e: unknown, steps: readonly LinkStep[]): Pick<Evidence, "linkCode" | "modem" | "linkSteps"> {
+  const out: Pick<Evidence, "linkCode" | "modem" | "linkSteps"> = {};
+  const lc = e !== null && typeof e === "object" ? (e as { linkCode?: unknown }).linkCode : undefined;
+  if (typeof lc === "string") out.linkCode = lc;
+  const c = e !== null && typeof e === "object" ? (e as { code?: unknown }).code : undefined;
+  // Only a failure of the connection itself carries the link's evidence.
+  if (out.linkCode === undefined && !(typeof c === "string" && /^E_(LINK_|HOST_|SOCKET_|REG_|SIM_|PDP_|NO_SIGNAL)/.test(c))) return out;
+  // The steps of the last connection attempt: after the last "link connect".
+  let from = 0;
+  for (let i = steps.length - 1; i >= 0; i--)
+    if (steps[i]!.link === "link" && steps[i]!.step === "connect") {
+      from = i;
+      break;
+    }
+  const m: ModemEvidence = {};
+  let any = false;
+  const failed: string[] = [];
+  for (let i = from; i < steps.length; i++) {
+    const s = steps[i]!;
+    if (s.outcome !== "fail") continue;
+    failed.push(`${s.link} ${s.step} ${s.code ?? ""}`.trim());
+    if (s.link !== "cellular") continue;
+    const d = s.detail;
+    const csq = num(d, "csq");
+    const dbm = num(d, "dbm");
+    const stat = num(d, "stat");
+    const cme = num(d, "cme");
+    const cpin = /(?:^| )cpin=([A-Z ]+?)(?= [a-z]+=|$)/.exec(d);
+    if (csq !== undefined) (m.csq = csq), (any = true);
+    if (dbm !== undefined) (m.dbm = dbm), (any = true);
+    if (stat !== undefined) (m.stat = stat), (any = true);
+    if (cme !== undefined) (m.cme = cme), (any = true);
+    if (cpin) (m.cpin = cpin[1]), (any = true);
+  }
+  if (any) out.modem = m;
+  if (failed.length) out.linkSteps = failed.slice(-4);
+  return out;
 }

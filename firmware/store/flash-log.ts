@@ -159,6 +159,7 @@ export class FlashLog {
         this.tombs.delete(key);
       }
     };
+    if (p.length < 2) return; // damaged (CRC-valid) record without a whole key
     if (type === T_PUT) set(p[0]! | (p[1]! << 8), at + 2, p.length - 2, false);
     else if (type === T_DELETE) set(p[0]! | (p[1]! << 8), 0, 0, true);
     else if (type === T_MULTI) {
@@ -168,6 +169,7 @@ export class FlashLog {
         const op = p[i]!;
         const key = p[i + 1]! | (p[i + 2]! << 8);
         const len = p[i + 3]! | (p[i + 4]! << 8);
+        if (i + 5 + len > p.length) break; // damaged (CRC-valid) entry: its value would run past the record
         set(key, at + i + 5, len, op === T_DELETE);
         i += 5 + len;
       }

@@ -16,10 +16,11 @@ import type { Printer } from "../../hal/escpos/printer";
 import type { NetConnector } from "../../hal/net/socket";
 import { CupExchange, type ExchangeSettings } from "../cup/exchange";
 import { responseCode, type ResponseAction } from "../cup/response-codes";
-import { buildActivation, buildEcho, buildSignIn, buildSignOut, type CardData, type TxnKind } from "../cup/messages";
+import { buildActivation, buildEcho, buildSignIn, buildSignOut, TXN, type CardData, type TxnKind } from "../cup/messages";
 import { Flows, TxnError, type TerminalEvent, type TxnContext, type TxnOutcome, type CardInput } from "../txn/flows";
 import { FLAG_ADVICE, FLAG_CLOSED, Journal, type JournalRecord } from "../txn/journal";
 import { ReversalStore } from "../txn/reversal";
+import { PanVault, maskedPan } from "../txn/pan-vault";
 import { settle as settleBatch, settlementInProgress, lastSettlementReport, type SettlementOutcome, type SettlementReport, type SettlementPhase } from "../txn/settlement";
 import { offlinePending, offlineSale as offlineSaleFlow, uploadOffline, type OfflineUpload } from "../txn/offline";
 import { civilFromDays, slipBothCopies } from "../receipt/slip";
@@ -30,11 +31,13 @@ import { Operators, type OperatorSession } from "./operator";
 import { WorkingKeys } from "./signin";
 import { activationDecline, applyActivation } from "./activation";
 import { openStore, MAX_JOURNAL_SLOTS } from "./storage";
+import { chipTransaction, emvConfig, swipeEntry, type ChipDeps, type ChipInput, type ChipReaders, type EmvSetup, type FallbackState } from "../txn/chip";
 
 export type { TxnOutcome, TerminalEvent } from "../txn/flows";
 export type { SettlementOutcome, SettlementReport, SettlementPhase } from "../txn/settlement";
 export type { OfflineUpload } from "../txn/offline";
 export { TxnError } from "../txn/flows";
+export type { ChipInput, ChipReaders, EmvSetup, ChipSlot } from "../txn/chip";
 
 export interface TerminalOptions {
   hal: Hal;
@@ -45,6 +48,10 @@ export interface TerminalOptions {
   store?: FlashLog;
   onEvent?(e: TerminalEvent): void;
   firmwareVersion?: string;
+  /** The chip readers (contact slot, contactless field): chip and contactless sales, and chip first for swipes. */
+  chip?: ChipReaders;
+  /** EMV parameters replacing the defaults (AIDs, CA keys, capabilities: txn/chip.ts emvConfig). */
+  emv?: EmvSetup;
 }
 
 export interface ActivationOutcome {
@@ -119,6 +126,9 @@ export class Terminal {
   readonly exchange: CupExchange;
   private readonly flows: Flows;
   private readonly ctx: TxnContext;
+  private readonly chipDeps: ChipDeps;
+  /** A technical chip failure lets the next swipe through as a fallback (RAM: one attempt). */
+  private readonly fallback: FallbackState = { armed: false };
   private busy = false;
 
   private constructor(private readonly o: TerminalOptions) {
@@ -126,8 +136,10 @@ export class Terminal {
     this.store = o.store ?? openStore(hal);
     this.params = loadParams(this.store);
     this.counters = new Counters(this.store);
-    this.journalStore = new Journal(this.store, Math.min(this.params.journalCapacity, MAX_JOURNAL_SLOTS));
-    this.reversals = new ReversalStore(this.store);
+    // Card data at rest sealed under a PED-only key (txn/pan-vault.ts, PCI DSS 3.4).
+    const vault = new PanVault(this.store, o.pinpad, (b) => hal.system.random(b));
+    this.journalStore = new Journal(this.store, Math.min(this.params.journalCapacity, MAX_JOURNAL_SLOTS), vault);
+    this.reversals = new ReversalStore(this.store, vault);
     this.keys = new WorkingKeys(this.store, o.pinpad);
     this.operators = new Operators(this.store, (b) => hal.system.random(b));
     const emit = (e: TerminalEvent) => {
@@ -164,6 +176,23 @@ export class Terminal {
       print: o.printer ? (rec) => this.printSlip(rec, false) : undefined,
     };
     this.flows = new Flows(this.ctx);
+    this.chipDeps = {
+      ctx: this.ctx,
+      flows: this.flows,
+      readers: o.chip ?? {},
+      config: () => emvConfig(this.params, hal.system.serialNumber(), o.emv),
+      random: (b) => hal.system.random(b),
+      fallback: this.fallback,
+    };
+  }
+
+  /** Chip first: a swiped chip card is refused (E_USE_CHIP) unless its chip just failed (then 22 = 80x). */
+  private cardIn<T extends CardInput>(o: T): T {
+    // Applies to stripes the terminal read itself (chipFirst: the menu, the agent's {swipe}); track data handed in
+    // by a harness is taken as given. Before sign-in the flow's own refusal comes first.
+    if (!o.chipFirst || !this.keys.signedIn || !this.params.activated) return o;
+    const hasChip = !!(this.o.chip && (this.o.chip.contact || this.o.chip.contactless));
+    return { ...o, card: swipeEntry(o.card, this.fallback, hasChip) };
   }
 
   /** Mounts the store and reads the terminal's state (synchronous: no I/O beyond flash). */
@@ -285,6 +314,8 @@ export class Terminal {
       batchChanged = true;
     }
     this.setClock(resp.date, resp.time);
+    // The PAN vault's storage key is made (or checked) here, not in the first transaction's commits.
+    this.journalStore.vault?.prepare();
     this.ctx.emit({ kind: "signin", detail: `batch=${this.counters.batch}` });
     return { status: "approved", code: "00", text: rc.zh, action: rc.action, batch: this.counters.batch, signInCode: p.signInCode, batchChanged };
   }
@@ -344,38 +375,69 @@ export class Terminal {
    */
   recover(): Promise<{ reversal: "none" | "sent" | "pending"; advices: number; offline: number }> {
     return this.serial(async () => {
+      this.failInterrupted();
       const had = this.reversals.pending !== undefined;
       const advices = this.flows.pendingAdvices().length;
       const offline = offlinePending(this.ctx).length;
       if (!had && advices === 0 && offline === 0) return { reversal: "none", advices: 0, offline: 0 };
-      if (!this.keys.signedIn && this.params.activated) {
-        try {
-          await this.signInNow();
-        } catch (e) {
-          this.o.hal.log.warn(`recover: sign-in failed ${(e as { code?: string }).code ?? ""}`);
+      let sent = false;
+      // A second pass when the host asked for a new sign-in on the way (the terminal believed it was signed in).
+      for (let pass = 0; pass < 2; pass++) {
+        if (!this.keys.signedIn && this.params.activated) {
+          try {
+            await this.signInNow();
+          } catch (e) {
+            this.o.hal.log.warn(`recover: sign-in failed ${(e as { code?: string }).code ?? ""}`);
+          }
         }
+        sent = await this.flows.flushReversal();
+        if (sent && (await this.flows.flushAdvices())) await uploadOffline(this.ctx);
+        const left = this.reversals.pending !== undefined || this.flows.pendingAdvices().length > 0 || offlinePending(this.ctx).length > 0;
+        if (!left || this.keys.signedIn) break;
       }
-      const sent = await this.flows.flushReversal();
-      if (sent && (await this.flows.flushAdvices())) await uploadOffline(this.ctx);
       return { reversal: had ? (sent ? "sent" : "pending") : "none", advices: this.flows.pendingAdvices().length, offline: offlinePending(this.ctx).length };
     });
+  }
+
+  /**
+   * A power cut between a transaction's first commit and its outcome leaves its record "pending". Reversible kinds
+   * have their reversal and advices their stored request to finish them; a kind with neither (the balance inquiry)
+   * has nothing to resolve it: it failed (found by the power-cut campaign, test/reliability/cuts.test.ts).
+   */
+  private failInterrupted(): void {
+    const rev = this.reversals.pending;
+    for (const slot of this.journalStore.slotsWhere("pending")) {
+      const rec = this.journalStore.get(slot);
+      if (!rec || (rev && rev.slot === slot) || TXN[rec.kind].reversible || TXN[rec.kind].advice) continue;
+      rec.state = "failed";
+      if (!rec.error) rec.error = "E_POWER_CUT";
+      this.journalStore.save(rec);
+    }
   }
 
   // ---- transactions ------------------------------------------------------------------------------------
 
   /** 消费. */
   sale(o: CardInput & { amount: number }): Promise<TxnOutcome> {
-    return this.financial(() => this.flows.run("sale", o));
+    return this.financial(async () => this.flows.run("sale", this.cardIn(o)));
   }
 
   /** 余额查询. */
   balance(o: CardInput): Promise<TxnOutcome> {
-    return this.financial(() => this.flows.run("balance", o));
+    return this.financial(async () => this.flows.run("balance", this.cardIn(o)));
   }
 
   /** 预授权. */
   preAuth(o: CardInput & { amount: number }): Promise<TxnOutcome> {
-    return this.financial(() => this.flows.run("preAuth", o));
+    return this.financial(async () => this.flows.run("preAuth", this.cardIn(o)));
+  }
+
+  /**
+   * 消费 / 余额查询 / 预授权 with the card in the contact slot (22 = 05x) or in the contactless field (07x): the EMV
+   * kernel with the host (txn/chip.ts). `kind` defaults to "sale".
+   */
+  chipSale(o: ChipInput): Promise<TxnOutcome> {
+    return this.financial(() => chipTransaction(this.chipDeps, o));
   }
 
   private original(trace: number, kinds: TxnKind[], what: string): JournalRecord {
@@ -388,11 +450,26 @@ export class Terminal {
   }
 
   private cardFor(rec: JournalRecord, given: CardData | undefined): CardData {
+    // The journal keeps the PAN sealed (txn/pan-vault.ts): opened only here, for the message; a record whose
+    // PAN cannot be opened (E_PAN_KEY_CHANGED / E_PAN_NOT_STORED) needs the card, checked on its first 6 / last 4.
     if (given) {
-      if (given.pan !== rec.pan) throw new TxnError("E_CARD_MISMATCH", "卡号与原交易不符 / the card is not the one of the original transaction", rec);
+      let pan: string;
+      try {
+        pan = this.journalStore.revealPan(rec);
+      } catch {
+        pan = maskedPan(given.pan) === rec.pan ? given.pan : "";
+      }
+      if (given.pan !== pan) throw new TxnError("E_CARD_MISMATCH", "卡号与原交易不符 / the card is not the one of the original transaction", rec);
       return given;
     }
-    return { entryMode: "manual", pan: rec.pan, expiry: rec.expiry || undefined };
+    let pan: string;
+    try {
+      pan = this.journalStore.revealPan(rec);
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? "E_PAN_KEY_CHANGED";
+      throw new TxnError(code, `原卡号无法读取，请刷原卡 / the stored card number of trace ${rec.stan} cannot be read (${code}): present the card`, rec);
+    }
+    return { entryMode: "manual", pan, expiry: rec.expiry || undefined };
   }
 
   /** 消费撤销 of the sale with trace `trace` in the open batch (supervisor). */

@@ -46,6 +46,7 @@ import type { TerminalParams } from "../terminal/params";
 import type { WorkingKeys } from "../terminal/signin";
 import type { Operators } from "../terminal/operator";
 import { KEY_ADVICE_BASE } from "../terminal/storage";
+import type { PanVault } from "./pan-vault";
 
 export type ReversalStatus = "none" | "sent" | "pending";
 
@@ -82,12 +83,33 @@ export interface TxnOutcome {
   resignedIn?: boolean;
   resignInError?: string;
   balance?: Balance;
+  /** Chip and contactless transactions (txn/chip.ts): what the card and the kernel said. */
+  emv?: ChipSummary;
   printed?: boolean;
   printError?: string;
 }
 
+/** The EMV side of a chip/contactless outcome (hex strings, for the UI, the slip and a test agent). */
+export interface ChipSummary {
+  interface: "contact" | "contactless";
+  aid: string;
+  label: string;
+  /** TC / AAC / ARQC (the card's last cryptogram). */
+  cryptogram: string;
+  /** Why: "issuer", "card", "offline", "terminal-denial", "unable-to-go-online" ... (the kernel's reason). */
+  reason: string;
+  online: boolean;
+  tvr: string;
+  tsi: string;
+  signatureRequired: boolean;
+  /** Issuer script results (DF31), 5 bytes per script, hex; "" when none ran. */
+  scriptResults: string;
+  /** The host approved and the card declined at the second GENERATE AC: the authorisation was reversed. */
+  declinedByCard?: boolean;
+}
+
 export interface TerminalEvent {
-  kind: "pin" | "request" | "connect" | "sent" | "received" | "discarded" | "reversal" | "signin" | "advice" | "print" | "unknown-code" | "offline" | "settlement";
+  kind: "pin" | "request" | "connect" | "sent" | "received" | "discarded" | "reversal" | "signin" | "advice" | "print" | "unknown-code" | "offline" | "settlement" | "card";
   detail?: string;
   stan?: string;
   mti?: string;
@@ -118,6 +140,8 @@ export interface CardInput {
   card: CardData;
   /** Ask the cardholder for the PIN on the PED. */
   pin?: boolean;
+  /** The terminal read this stripe itself: chip first applies (a 2xx/6xx card is refused unless its chip failed). */
+  chipFirst?: boolean;
 }
 
 /** The next step shown with each action. */
@@ -145,19 +169,24 @@ export function isDomesticPan(pan: string): boolean {
 }
 
 const ADVICE_VERSION = 1;
+/** Card fields (2, 14, 35, 36, 55) sealed by the PAN vault (txn/pan-vault.ts): they never rest in clear. */
+const ADVICE_SEALED = 2;
 
-export function encodeAdvice(req: CupRequest): Uint8Array {
+export function encodeAdvice(req: CupRequest, vault?: PanVault): Uint8Array {
   const f = { ...req.fields };
   f[64] = undefined;
+  if (vault) return vault.writeFields(new RecordWriter(160).u8(ADVICE_SEALED).str(req.mti).str(req.stan), f).finish();
   return new RecordWriter(128).u8(ADVICE_VERSION).str(req.mti).str(req.stan).bytes(encodeFields(f)).finish();
 }
 
-export function decodeAdvice(b: Uint8Array): CupRequest {
+/** A stored advice; sealed card fields that cannot be opened (storage key changed) are left out (the host decides). */
+export function decodeAdvice(b: Uint8Array, vault?: PanVault): CupRequest {
   const r = new RecordReader(b);
-  if (r.u8() !== ADVICE_VERSION) throw new CoreError("E_ADVICE_RECORD", "stored advice of another version");
+  const v = r.u8();
+  if (v !== ADVICE_VERSION && !(v === ADVICE_SEALED && vault)) throw new CoreError("E_ADVICE_RECORD", "stored advice of another version");
   const mti = r.str();
   const stan = r.str();
-  return { mti, stan, mac: true, fields: decodeFields(r.bytes()) };
+  return { mti, stan, mac: true, fields: v === ADVICE_SEALED ? vault!.readFields(r).fields : decodeFields(r.bytes()) };
 }
 
 export class Flows {
@@ -191,6 +220,13 @@ export class Flows {
         ctx.log.warn(`reversal STAN ${p.stan}: ${codeOf(e)} ${(e as Error).message}`);
         if (codeOf(e) === "E_HOST_UNREACHABLE") break; // no link: keep it for the next connection
         continue;
+      }
+      if (resp.code === "22" || resp.code === "A0" || resp.code === "99") {
+        // Not processed: the host wants a new sign-in first (its keys are not ours). The reversal stays pending and
+        // goes again once signed in (found by the network-fault matrix / power-cut campaign, test/reliability).
+        ctx.keys.invalidate();
+        ctx.log.warn(`reversal STAN ${p.stan} answered ${resp.code}: sign in again, then it goes again`);
+        return false;
       }
       const rec = ctx.journal.get(p.slot);
       const changes: StoreChange[] = [rs.clearChange()];
@@ -235,7 +271,7 @@ export class Flows {
         continue;
       }
       if (!mac) return false;
-      const req = decodeAdvice(body);
+      const req = decodeAdvice(body, ctx.journal.vault);
       ctx.emit({ kind: "advice", stan: req.stan, mti: req.mti, detail: "resend" });
       let resp: CupResponse;
       try {
@@ -259,8 +295,8 @@ export class Flows {
     if (!ctx.operators.current) throw new TxnError("E_OPERATOR_REQUIRED", `请操作员签到 / an operator must sign in before a ${kind}`);
   }
 
-  /** Runs one financial transaction (see the file comment). */
-  async run(kind: TxnKind, input: CardInput & { amount?: number; original?: OriginalRef; origSlot?: number }): Promise<TxnOutcome> {
+  /** Step 1: the checks, the pending reversal first, then waiting advices (before the card is read or the PIN asked). */
+  async ready(kind: TxnKind): Promise<void> {
     const ctx = this.ctx;
     const def = TXN[kind];
     this.requireReady(kind);
@@ -269,6 +305,12 @@ export class Flows {
       throw new TxnError("E_REVERSAL_PENDING", `冲正未完成，请稍后重试 / the reversal of STAN ${p ? p.stan : "?"} could not be sent: try again when the link is back`, undefined, "pending");
     }
     if (!def.advice && this.pendingAdvices().length) await this.flushAdvices();
+  }
+
+  /** Runs one financial transaction (see the file comment). */
+  async run(kind: TxnKind, input: CardInput & { amount?: number; original?: OriginalRef; origSlot?: number }): Promise<TxnOutcome> {
+    const ctx = this.ctx;
+    await this.ready(kind);
     const params = ctx.params();
     const card = input.card;
     // PIN on the PED (format 0 under the PIK).
@@ -280,6 +322,20 @@ export class Flows {
       const r = await entry;
       if (r.status === "ok") pinBlock = r.pinBlock;
     }
+    const rec = this.begin(kind, input, pinBlock);
+    const resp = await this.send(rec);
+    return this.finish(rec.record, resp, input.origSlot);
+  }
+
+  /**
+   * Step 3: ONE commit with the STAN consumed, the journal record "pending" and the reversal record (or the stored
+   * advice); nothing has been sent yet. The chip flow (chip.ts) calls it from the kernel's online step.
+   */
+  begin(kind: TxnKind, input: CardInput & { amount?: number; original?: OriginalRef }, pinBlock: Uint8Array | undefined): { record: JournalRecord; request: CupRequest } {
+    const ctx = this.ctx;
+    const def = TXN[kind];
+    const params = ctx.params();
+    const card = input.card;
     const stan = ctx.counters.peek();
     const batch = ctx.counters.batch;
     const req = buildFinancial(
@@ -312,20 +368,23 @@ export class Flows {
       changes.push(r.change);
       reversal = r.reversal;
     }
-    if (def.advice) changes.push({ key: KEY_ADVICE_BASE + rec.slot, value: encodeAdvice(req) });
+    if (def.advice) changes.push({ key: KEY_ADVICE_BASE + rec.slot, value: encodeAdvice(req, ctx.journal.vault) });
     ctx.store.commit(changes);
     ctx.counters.consumed(stan);
     ctx.journal.applied(rec);
     if (reversal) ctx.reversals.recorded(reversal);
     ctx.emit({ kind: "request", mti: req.mti, stan: req.stan, detail: kind });
+    return { record: rec, request: req };
+  }
 
-    let resp: CupResponse;
+  /** Step 4: the exchange; a failure goes through failed() (reversal when the request may have arrived) and throws. */
+  async send(begun: { record: JournalRecord; request: CupRequest }): Promise<CupResponse> {
+    const ctx = this.ctx;
     try {
-      resp = await ctx.exchange.exchange(req, ctx.settings(), this.mac());
+      return await ctx.exchange.exchange(begun.request, ctx.settings(), this.mac());
     } catch (e) {
-      return this.failed(rec, e);
+      return this.failed(begun.record, e);
     }
-    return this.finish(rec, resp, input.origSlot);
   }
 
   /** The request may or may not have reached the host and no usable answer came. */
@@ -363,8 +422,11 @@ export class Flows {
     throw new TxnError(code, msg, rec, "none");
   }
 
-  /** An answer came (its MAC verified when it had one). */
-  private async finish(rec: JournalRecord, resp: CupResponse, origSlot: number | undefined): Promise<TxnOutcome> {
+  /**
+   * An answer came (its MAC verified when it had one). `extra`: more changes for the outcome's commit (the chip
+   * flow's ICC data for the batch upload).
+   */
+  async finish(rec: JournalRecord, resp: CupResponse, origSlot: number | undefined, extra?: StoreChange[]): Promise<TxnOutcome> {
     const ctx = this.ctx;
     const def = TXN[rec.kind];
     const rc = responseCode(resp.code);
@@ -396,6 +458,7 @@ export class Flows {
     }
     if (def.reversible && !reverseAlso) changes.push(ctx.reversals.clearChange());
     if (def.advice) changes.push({ key: KEY_ADVICE_BASE + rec.slot, value: undefined });
+    if (extra) changes.push(...extra);
     ctx.store.commit(changes);
     ctx.journal.applied(rec);
     if (orig) ctx.journal.applied(orig);

@@ -10,13 +10,20 @@
  * the caller's atomic commit (with the reversal record, the counters, the original's state), so flash never
  * holds half a transaction.
  *
- * Errors: E_JOURNAL_FULL (no free slot: settle the batch), E_JOURNAL_RECORD (a record that does not decode).
+ * The PAN never rests in clear (PCI DSS 3.4): a record keeps the masked PAN (first 6 / last 4) and the PAN sealed by
+ * the PAN vault (pan-vault.ts: CTR under a PED-only key). change() seals a clear `pan` and leaves the record in RAM
+ * masked too (what the slips, the agent and the reports see); revealPan() opens it for the messages that need it.
+ * Records of format 1 (clear PAN) are still read and are rewritten sealed when the journal opens with a vault.
+ *
+ * Errors: E_JOURNAL_FULL (no free slot: settle the batch), E_JOURNAL_RECORD (a record that does not decode),
+ * E_PAN_KEY_CHANGED / E_PAN_NOT_STORED from revealPan() (the card must be presented again).
  */
 import { CoreError } from "../core/errors";
 import type { FlashLog, StoreChange } from "../store/flash-log";
 import type { EntryMode, TxnKind } from "../cup/messages";
 import { RecordReader, RecordWriter } from "./record-codec";
 import { KEY_JOURNAL_BASE, KEY_JOURNAL_META } from "../terminal/storage";
+import { isClearPan, maskedPan, type PanVault } from "./pan-vault";
 
 export type TxnState = "pending" | "approved" | "declined" | "failed" | "reversed" | "voided" | "uploaded";
 
@@ -44,7 +51,10 @@ export interface JournalRecord {
   entryMode: EntryMode;
   /** Terminal RTC (ms since epoch) when the request was made. */
   localTime: number;
+  /** Masked (first 6 / last 4) once stored; the clear PAN only between a flow's create() and change(). */
   pan: string;
+  /** The PAN sealed by the PAN vault (tag | nonce | ciphertext); undefined when none was kept. */
+  panSealed?: Uint8Array;
   expiry: string;
   operator: string;
   rrn: string;
@@ -69,13 +79,19 @@ export interface JournalRecord {
   reversalReason: string;
 }
 
-const VERSION = 1;
+/** 1: clear PAN (read only, migrated); 2: PAN length + first 6 / last 4 digits + the sealed PAN. */
+const VERSION = 2;
+const VERSION_CLEAR_PAN = 1;
 
+/** The record's bytes: never a clear PAN (a clear `pan` without `panSealed` is stored truncated to 6 + 4 digits). */
 export function encodeRecord(r: JournalRecord): Uint8Array {
-  const w = new RecordWriter(128);
+  const w = new RecordWriter(160);
   w.u8(VERSION).u8(KINDS.indexOf(r.kind)).u8(STATES.indexOf(r.state)).u8(r.flags).u32(r.seq).u24(r.stan).u24(r.batch).u48(r.amount).u8(MODES.indexOf(r.entryMode));
   w.u48(Math.max(0, Math.floor(r.localTime))).u24(r.origStan).u24(r.origBatch);
-  w.str(r.pan).str(r.expiry).str(r.operator).str(r.rrn).str(r.authCode).str(r.responseCode).str(r.hostDate).str(r.hostTime).str(r.settlementDate);
+  const pan = r.pan ?? "";
+  const n = pan.length;
+  w.u8(n).str(n > 10 ? pan.substring(0, 6) + pan.substring(n - 4) : pan.substring(Math.max(0, n - 4))).bytes(r.panSealed);
+  w.str(r.expiry).str(r.operator).str(r.rrn).str(r.authCode).str(r.responseCode).str(r.hostDate).str(r.hostTime).str(r.settlementDate);
   w.str(r.acquirerId).str(r.additional).str(r.origDate).str(r.origRrn).str(r.origAuth).str(r.error).str(r.reversalReason);
   return w.finish();
 }
@@ -83,7 +99,8 @@ export function encodeRecord(r: JournalRecord): Uint8Array {
 export function decodeRecord(b: Uint8Array, slot: number): JournalRecord {
   try {
     const r = new RecordReader(b);
-    if (r.u8() !== VERSION) throw new CoreError("E_JOURNAL_RECORD", "journal record of another version");
+    const version = r.u8();
+    if (version !== VERSION && version !== VERSION_CLEAR_PAN) throw new CoreError("E_JOURNAL_RECORD", "journal record of another version");
     const kind = KINDS[r.u8()];
     const state = STATES[r.u8()];
     if (!kind || !state) throw new CoreError("E_JOURNAL_RECORD", "unknown kind or state");
@@ -93,6 +110,26 @@ export function decodeRecord(b: Uint8Array, slot: number): JournalRecord {
     const batch = r.u24();
     const amount = r.u48();
     const entryMode = MODES[r.u8()] ?? "manual";
+    const localTime = r.u48();
+    const origStan = r.u24();
+    const origBatch = r.u24();
+    let pan: string;
+    let panSealed: Uint8Array | undefined;
+    if (version === VERSION) {
+      const n = r.u8();
+      const kept = r.str();
+      // A PAN is 12..19 digits (0: none kept); any other length is a damaged record, not a PAN to pad out.
+      if (n !== 0 && (n < 12 || n > 19 || kept.length > n)) throw new CoreError("E_JOURNAL_RECORD", `PAN length ${n} with ${kept.length} digits kept`);
+      pan = kept;
+      if (n > kept.length) {
+        const head = n > 10 ? kept.substring(0, 6) : "";
+        pan = head;
+        for (let i = head.length; i < n - 4; i++) pan += "*";
+        pan += kept.substring(head.length);
+      }
+      const sealed = r.bytes();
+      panSealed = sealed.length ? sealed : undefined;
+    } else pan = r.str(); // format 1: clear (the journal migrates it)
     return {
       slot,
       seq,
@@ -103,10 +140,11 @@ export function decodeRecord(b: Uint8Array, slot: number): JournalRecord {
       batch,
       amount,
       entryMode,
-      localTime: r.u48(),
-      origStan: r.u24(),
-      origBatch: r.u24(),
-      pan: r.str(),
+      localTime,
+      origStan,
+      origBatch,
+      pan,
+      panSealed,
       expiry: r.str(),
       operator: r.str(),
       rrn: r.str(),
@@ -172,7 +210,11 @@ export class Journal {
   private readonly batches: Int32Array;
   private lastSeq = 0;
 
-  constructor(private readonly store: FlashLog, readonly capacity: number) {
+  /**
+   * `vault`: seals the PANs (without one a PAN is kept truncated to first 6 / last 4 only, and a void needs the
+   * card). With a vault, records of format 1 (clear PAN) are rewritten sealed here.
+   */
+  constructor(private readonly store: FlashLog, readonly capacity: number, readonly vault?: PanVault) {
     this.seqs = new Int32Array(capacity);
     this.states = new Uint8Array(capacity);
     this.kinds = new Uint8Array(capacity);
@@ -180,12 +222,15 @@ export class Journal {
     this.batches = new Int32Array(capacity);
     const meta = store.get(KEY_JOURNAL_META);
     if (meta && meta.length >= 4) this.lastSeq = ((meta[0]! << 24) | (meta[1]! << 16) | (meta[2]! << 8) | meta[3]!) >>> 0;
+    let old: number[] | undefined;
     for (let slot = 0; slot < capacity; slot++) {
       const b = store.get(KEY_JOURNAL_BASE + slot);
       if (!b || b.length < 20) continue;
       // Only the fixed head is needed for the index.
       const r = new RecordReader(b);
-      if (r.u8() !== VERSION) continue;
+      const version = r.u8();
+      if (version !== VERSION && version !== VERSION_CLEAR_PAN) continue;
+      if (version === VERSION_CLEAR_PAN) (old ??= []).push(slot);
       this.kinds[slot] = r.u8();
       this.states[slot] = r.u8();
       r.u8();
@@ -194,6 +239,46 @@ export class Journal {
       this.batches[slot] = r.u24();
       if (this.seqs[slot]! > this.lastSeq) this.lastSeq = this.seqs[slot]!;
     }
+    if (old) this.migrate(old);
+  }
+
+  /**
+   * Rewrites records of format 1 (clear PAN) sealed (or truncated without a vault), one commit each (a power cut
+   * leaves the rest for the next boot). A vault that cannot seal now (no TMK yet) leaves them for the next boot.
+   */
+  private migrate(slots: number[]): void {
+    if (!this.vault) return;
+    for (const slot of slots) {
+      const b = this.store.get(KEY_JOURNAL_BASE + slot);
+      if (!b) continue;
+      try {
+        const rec = decodeRecord(b, slot);
+        this.store.commit([{ key: KEY_JOURNAL_BASE + slot, value: this.encode(rec) }]);
+      } catch (e) {
+        if ((e as { code?: string }).code === "E_PAN_KEY_MISSING") return;
+      }
+    }
+  }
+
+  /** Seals a clear `rec.pan` (then masked in RAM too) and encodes the record. */
+  private encode(rec: JournalRecord): Uint8Array {
+    if (isClearPan(rec.pan)) {
+      if (this.vault) rec.panSealed = this.vault.sealPan(rec.pan);
+      rec.pan = maskedPan(rec.pan);
+    }
+    return encodeRecord(rec);
+  }
+
+  /**
+   * The clear PAN of a stored record, for the one message that needs it (void or completion void without the card,
+   * batch upload): drop it once the message is built. E_PAN_KEY_CHANGED (sealed under a key the PED no longer
+   * holds) or E_PAN_NOT_STORED (kept truncated): present the card.
+   */
+  revealPan(rec: JournalRecord): string {
+    if (isClearPan(rec.pan)) return rec.pan;
+    if (!rec.panSealed || !rec.panSealed.length || !this.vault)
+      throw new CoreError("E_PAN_NOT_STORED", `原卡号未保存，请刷卡 / the journal keeps only ${rec.pan} for trace ${rec.stan}: present the card`);
+    return this.vault.openPan(rec.panSealed);
   }
 
   /** Records held. */
@@ -222,7 +307,7 @@ export class Journal {
   change(rec: JournalRecord): StoreChange[] {
     const s = rec.seq;
     return [
-      { key: KEY_JOURNAL_BASE + rec.slot, value: encodeRecord(rec) },
+      { key: KEY_JOURNAL_BASE + rec.slot, value: this.encode(rec) },
       { key: KEY_JOURNAL_META, value: new Uint8Array([(s >>> 24) & 255, (s >>> 16) & 255, (s >>> 8) & 255, s & 255]) },
     ];
   }

@@ -69,7 +69,7 @@ export async function offlineSale(ctx: TxnContext, input: OfflineSaleInput): Pro
   rec.state = "approved";
   rec.responseCode = OFFLINE_APPROVED;
   rec.flags |= FLAG_ADVICE;
-  ctx.store.commit([ctx.counters.consumeChange(stan), ...ctx.journal.change(rec), { key: KEY_ADVICE_BASE + rec.slot, value: encodeAdvice(req) }]);
+  ctx.store.commit([ctx.counters.consumeChange(stan), ...ctx.journal.change(rec), { key: KEY_ADVICE_BASE + rec.slot, value: encodeAdvice(req, ctx.journal.vault) }]);
   ctx.counters.consumed(stan);
   ctx.journal.applied(rec);
   ctx.emit({ kind: "offline", stan: String(stan), detail: `approved amount=${amount}` });
@@ -127,7 +127,7 @@ export async function uploadOffline(ctx: TxnContext): Promise<OfflineUpload> {
       out.left = slots.length - i;
       return out;
     }
-    const req = decodeAdvice(body);
+    const req = decodeAdvice(body, ctx.journal.vault);
     ctx.emit({ kind: "offline", stan: req.stan, mti: req.mti, detail: "upload" });
     let resp: CupResponse;
     try {

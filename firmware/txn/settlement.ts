@@ -24,6 +24,7 @@
  * While a settlement is in progress the terminal takes no new transaction (E_SETTLEMENT_PENDING): `settle()`
  * resumes it.
  */
+import { chipUploadData } from "./chip"; // chip records: field 23 + the final field 55 in the batch upload
 import { CoreError } from "../core/errors";
 import type { StoreChange } from "../store/flash-log";
 import {
@@ -318,9 +319,20 @@ export async function settle(ctx: TxnContext, hooks: SettleHooks): Promise<Settl
       const mac = ctx.keys.macFunction();
       for (let i = s.uploadNext; i < list.length; i++) {
         const r = list[i]!;
+        // The journal keeps the PAN sealed (txn/pan-vault.ts): opened for this message only. A PAN sealed under a
+        // storage key the PED no longer holds cannot be uploaded: that detail is skipped (logged), the rest go.
+        let pan: string;
+        try {
+          pan = ctx.journal.revealPan(r);
+        } catch (e) {
+          ctx.log.warn(`batch upload of STAN ${r.stan}: ${(e as { code?: string }).code ?? "E_PAN_KEY_CHANGED"}, card number unreadable: detail skipped`);
+          s.uploadNext = i + 1;
+          save();
+          continue;
+        }
         const detail = buildBatchUploadDetail(
           { ...id, batch: s.batch },
-          { pan: r.pan, processingCode: TXN[r.kind].processingCode, amount: r.amount, trace: r.stan, entryMode: entryModeCode(r.entryMode, (r.flags & FLAG_PIN) !== 0), rrn: r.rrn || undefined, authCode: r.authCode || undefined },
+          { pan, processingCode: TXN[r.kind].processingCode, amount: r.amount, trace: r.stan, entryMode: entryModeCode(r.entryMode, (r.flags & FLAG_PIN) !== 0), rrn: r.rrn || undefined, authCode: r.authCode || undefined, ...chipUploadData(ctx, r) /* chip: 23 + final 55 (txn/chip.ts) */ },
         );
         const a = await ctx.exchange.exchange(detail, ctx.settings(), mac);
         if (a.code === "A0" || a.code === "22" || a.code === "77") throw new TxnError("E_SETTLEMENT_DECLINED", `批上送被拒（应答码 ${a.code}）/ batch upload detail declined with ${a.code}: the settlement resumes at the next try`);

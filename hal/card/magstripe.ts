@@ -139,6 +139,13 @@ export class MagstripeReader {
     });
   }
 
+  /** Ends a pending nextSwipe with E_SWIPE_CANCELLED (the card came in by another way: insert, tap). */
+  cancelWait(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.(undefined, new HalError("E_SWIPE_CANCELLED", "the wait for a swipe was cancelled"));
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

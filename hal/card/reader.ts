@@ -59,7 +59,7 @@ abstract class CardSlotBase {
   protected readonly timers: Natives.Timers;
   protected readonly responseTimeoutMs: number;
   private pending: Pending | undefined;
-  private presenceWaiters: Array<() => void> = [];
+  private presenceWaiters: Array<(cancelled?: HalError) => void> = [];
   private removalWaiters: Array<() => void> = [];
   /** Card presence as the events told it (not polled: a queued removal must not be overtaken). */
   private cardIn: boolean;
@@ -118,9 +118,10 @@ abstract class CardSlotBase {
   waitForCard(timeoutMs: number): Promise<void> {
     if (this.present) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const done = () => {
+      const done = (cancelled?: HalError) => {
         this.timers.clear(timer);
-        resolve();
+        if (cancelled) reject(cancelled);
+        else resolve();
       };
       const timer = this.timers.set(() => {
         const i = this.presenceWaiters.indexOf(done);
@@ -129,6 +130,13 @@ abstract class CardSlotBase {
       }, timeoutMs);
       this.presenceWaiters.push(done);
     });
+  }
+
+  /** Ends every pending waitForCard with E_CARD_WAIT_CANCELLED (the card came in by another way: swipe, tap). */
+  cancelWaits(): void {
+    const w = this.presenceWaiters;
+    this.presenceWaiters = [];
+    for (let i = 0; i < w.length; i++) w[i]!(new HalError("E_CARD_WAIT_CANCELLED", "the wait for a card was cancelled"));
   }
 
   /** Resolves when the card has left ("please remove the card"); E_CARD_NOT_REMOVED after `timeoutMs`. */

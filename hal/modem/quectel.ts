@@ -788,8 +788,13 @@ export class TcpSocket {
 }
 
 /** `+QIRD: <n>` -> n; the query form `+QIRD: <total>,<read>,<unread>` and garbage -> -1. */
-function qirdLength(line: string): number {
+/**
+ * The block length of a `+QIRD: <n>` answer, or -1 when the line is not one. A garbled length above what was asked
+ * (AT+QIRD=<id>,READ_MAX) is -1 too: the line scanner would otherwise allocate and wait for that many bytes.
+ */
+export function qirdLength(line: string): number {
   if (!line.startsWith("+QIRD:")) return -1;
   const f = atFields(line, "+QIRD:");
-  return f.length === 1 ? int(f[0]) : -1;
+  const n = f.length === 1 ? int(f[0]) : -1;
+  return n >= 0 && n <= READ_MAX ? n : -1;
 }

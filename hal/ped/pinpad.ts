@@ -112,6 +112,25 @@ export class PinPad {
     return this.load({ slot: o.slot, usage: o.usage, algorithm: o.algorithm, underSlot: o.tmkSlot, cipher: o.cipher, kcv: o.kcv });
   }
 
+  /**
+   * Installs a data-encryption key (usage "dek", for data at rest: the PAN vault) as D_TMK(`cipher`): with random
+   * `cipher` bytes the key is one nobody ever sees in clear. No expected check value (none can be known); returns
+   * the PED's KCV. A DEK is kept by erase() of every working key (sign-out, key reset), like a TMK.
+   */
+  loadStorageKey(o: { slot: number; algorithm: KeyAlgorithm; tmkSlot: number; cipher: Uint8Array }): Uint8Array {
+    checkSlot(o.slot, "DEK");
+    checkSlot(o.tmkSlot, "TMK");
+    if (o.slot === o.tmkSlot) throw new HalError("E_KEY_SLOT", "a data key cannot replace its own TMK");
+    const sizes = KEY_BYTES[o.algorithm];
+    if (!sizes) throw new HalError("E_KEY_ALGORITHM", `unknown key algorithm ${String(o.algorithm)}`);
+    if (sizes.indexOf(o.cipher.length) < 0) throw new HalError("E_KEY_LENGTH", `${o.algorithm} key of ${o.cipher.length} bytes: ${sizes.join("/")}`);
+    try {
+      return this.ped.loadKey({ slot: o.slot, usage: "dek", algorithm: o.algorithm, underSlot: o.tmkSlot, cipher: o.cipher });
+    } catch (e) {
+      throw asHal(e);
+    }
+  }
+
   private load(o: Natives.PedLoadKey): Uint8Array {
     let kcv: Uint8Array;
     try {
@@ -146,7 +165,7 @@ export class PinPad {
     }
   }
 
-  /** Erases one slot, or every working key (TMKs stay) when `slot` is undefined. */
+  /** Erases one slot, or every working key (TMKs and DEKs stay) when `slot` is undefined. */
   erase(slot?: number): void {
     if (slot !== undefined) checkSlot(slot, "key");
     this.ped.erase(slot);
@@ -162,7 +181,7 @@ export class PinPad {
     }
   }
 
-  /** Encrypts `data` (whole blocks) with the TDK in `slot`, inside the PED. */
+  /** Encrypts `data` (whole blocks) with the TDK or DEK in `slot`, inside the PED. */
   encrypt(slot: number, mode: "ecb" | "cbc", data: Uint8Array, iv?: Uint8Array): Uint8Array {
     checkSlot(slot, "TDK");
     try {

@@ -4,6 +4,7 @@
  * show their diagnosis (cause, next step, who fixes it); entry validation messages.
  */
 import { test } from "uvu";
+import { unionpayDebit } from "../../boards/sim/devices/cards/catalog.ts";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
 import { ROOT } from "../../build/board.ts";
@@ -57,7 +58,8 @@ test("sign-in and a sale by key presses: amount, swipe, PIN on the PED, approval
   assert.match(text(amt), /￥20\.00/);
   await a.keys(["enter"], /请刷卡/);
   const done = a.waitScreen(/交易成功|消费失败/, 60000);
-  s.world.cards.swipe({ track2: TEST_CARDS.debit.track2 });
+  // Chip first (issue #7): the debit card (service code 620) goes in the chip slot, no longer through the stripe.
+  s.world.cards.insert(unionpayDebit);
   const lines = await done;
   assert.match(text(lines), /交易成功/, text(lines));
   assert.match(text(lines), /金额 20\.00/);
@@ -72,6 +74,7 @@ test("sign-in and a sale by key presses: amount, swipe, PIN on the PED, approval
   assert.match(s.world.printer.text().join("\n"), /RMB 20\.00/);
   assert.ok(a.events.some((e) => e.ev === "printed" && Number(e.stan) === stan));
   await a.keys(["enter"], /请选择/);
+  s.world.cards.remove();
 });
 
 test("a declined sale (insufficient funds) shows the cause and who fixes it", async () => {

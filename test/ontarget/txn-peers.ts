@@ -16,7 +16,7 @@ function nativeError(code: string, message: string): Error {
 }
 
 interface SoftKey {
-  usage: "tmk" | "pik" | "mak" | "tdk";
+  usage: "tmk" | "pik" | "mak" | "tdk" | "dek";
   algorithm: CipherAlgorithm;
   key: Uint8Array;
 }
@@ -57,7 +57,7 @@ export class SoftPed implements Natives.Ped {
 
   erase(slot?: number): void {
     if (slot === undefined) {
-      for (const [s, k] of this.slots) if (k.usage !== "tmk") this.slots.delete(s);
+      for (const [s, k] of this.slots) if (k.usage !== "tmk" && k.usage !== "dek") this.slots.delete(s);
     } else this.slots.delete(slot);
   }
 
@@ -70,7 +70,7 @@ export class SoftPed implements Natives.Ped {
 
   encrypt(o: { slot: number; mode: "ecb" | "cbc"; data: Uint8Array }): Uint8Array {
     const k = this.slots.get(o.slot);
-    if (!k || k.usage !== "tdk") throw nativeError("E_KEY_USAGE", `slot ${o.slot} holds no TDK`);
+    if (!k || (k.usage !== "tdk" && k.usage !== "dek")) throw nativeError("E_KEY_USAGE", `slot ${o.slot} holds no TDK`);
     return ecbEncrypt(createCipher(k.algorithm, k.key), o.data);
   }
 

@@ -19,7 +19,8 @@ import { computeMac, type MacAlgorithm as CoreMac } from "../../../firmware/core
 import { buildPinBlock, encipherIso4 } from "../../../firmware/core/pinblock.ts";
 import type { CipherAlgorithm } from "../../../firmware/core/cipher.ts";
 
-export type KeyUsage = "tmk" | "pik" | "mak" | "tdk";
+/** "dek": data-encryption key for data at rest (PAN vault): encrypt like a TDK, kept by erase-all like a TMK. */
+export type KeyUsage = "tmk" | "pik" | "mak" | "tdk" | "dek";
 type PedKey = { usage: KeyUsage; algorithm: CipherAlgorithm; key: Uint8Array };
 
 /** The default factory transport key (a well-known test key: never a production one). */
@@ -64,6 +65,12 @@ export class SimPed implements ExtraNatives {
   private readonly slots = new Map<number, PedKey>();
   private entry: PinEntryState | undefined;
   private api: HostApi | undefined;
+
+  /** The PIN entry under way, as a PED's own display shows it: how many digits, until when (never the digits). */
+  get entryProgress(): { digits: number; minLength: number; maxLength: number; deadline: number } | undefined {
+    const e = this.entry;
+    return e ? { digits: e.digits.length, minLength: e.minLength, maxLength: e.maxLength, deadline: e.deadline } : undefined;
+  }
 
   constructor(options: { transportKeyHex?: string; transportAlgorithm?: CipherAlgorithm } = {}) {
     const algorithm = options.transportAlgorithm ?? "3des";
@@ -114,6 +121,14 @@ export class SimPed implements ExtraNatives {
   keyInfo(slot: number): { usage: KeyUsage; algorithm: CipherAlgorithm; kcv: string } | undefined {
     const k = this.slots.get(slot);
     return k ? { usage: k.usage, algorithm: k.algorithm, kcv: hexOf(keyCheckValue(k.algorithm, k.key, 4)) } : undefined;
+  }
+
+  /** Fault injection (self-test tests): the key in `slot` is damaged (bits flipped), so its check value changes. */
+  corruptKey(slot: number): boolean {
+    const k = this.slots.get(slot);
+    if (!k) return false;
+    k.key[0]! ^= 0x10;
+    return true;
   }
 
   // ---- the native ------------------------------------------------------------------------------
@@ -168,7 +183,7 @@ export class SimPed implements ExtraNatives {
       }
       case "erase":
         if (a.slot === undefined || a.slot === null) {
-          for (const [s, k] of this.slots) if (k.usage !== "tmk") this.wipe(s);
+          for (const [s, k] of this.slots) if (k.usage !== "tmk" && k.usage !== "dek") this.wipe(s);
         } else this.wipe(this.slotArg(a.slot));
         return "";
       case "mac":
@@ -194,7 +209,7 @@ export class SimPed implements ExtraNatives {
   private loadKey(a: Record<string, unknown>): string {
     const slot = this.slotArg(a.slot);
     const usage = a.usage as KeyUsage;
-    if (usage !== "tmk" && usage !== "pik" && usage !== "mak" && usage !== "tdk") throw new PedError("E_KEY_USAGE", `usage ${String(usage)}`);
+    if (usage !== "tmk" && usage !== "pik" && usage !== "mak" && usage !== "tdk" && usage !== "dek") throw new PedError("E_KEY_USAGE", `usage ${String(usage)}`);
     const algorithm = a.algorithm as CipherAlgorithm;
     const sizes = KEY_BYTES[algorithm];
     if (!sizes) throw new PedError("E_KEY_ALGORITHM", `algorithm ${String(algorithm)}`);
@@ -245,7 +260,8 @@ export class SimPed implements ExtraNatives {
   }
 
   private encrypt(a: Record<string, unknown>): string {
-    const k = this.keyIn(this.slotArg(a.slot), "tdk");
+    const slot = this.slotArg(a.slot);
+    const k = this.slots.get(slot)?.usage === "dek" ? this.keyIn(slot, "dek") : this.keyIn(slot, "tdk");
     const data = bytesArg(a.data, "data");
     const c = createCipher(k.algorithm, k.key);
     if (a.mode === "ecb") return hexOf(ecbEncrypt(c, data));

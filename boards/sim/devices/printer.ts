@@ -71,6 +71,7 @@ export class VirtualPrinter implements SerialDevice {
   private paperLeft: number;
   private coverOpen = false;
   private hot = false;
+  private broken = false;
   private stoppedByPaperEnd = false;
   private polls = 0;
 
@@ -120,6 +121,14 @@ export class VirtualPrinter implements SerialDevice {
   overheat(): void {
     this.hot = true;
   }
+  /** Fault injection: a head or motor failure (unrecoverable: DLE EOT 3 bit 5, DLE EOT 2 bit 6, offline) until repair(). */
+  fault(): void {
+    this.broken = true;
+  }
+  repair(): void {
+    this.broken = false;
+    this.run();
+  }
   cool(): void {
     this.hot = false;
     this.polls = 0;
@@ -127,7 +136,7 @@ export class VirtualPrinter implements SerialDevice {
   }
 
   get online(): boolean {
-    return !this.coverOpen && !this.hot && !this.stoppedByPaperEnd;
+    return !this.coverOpen && !this.hot && !this.stoppedByPaperEnd && !this.broken;
   }
 
   /** The slip as text, one string per printed row. */
@@ -283,8 +292,8 @@ export class VirtualPrinter implements SerialDevice {
     if (n === 1) {
       this.clerk();
       this.answer(0x12 | (!this.online ? 0x08 : 0));
-    } else if (n === 2) this.answer(0x12 | (this.coverOpen ? 0x04 : 0) | (this.stoppedByPaperEnd ? 0x20 : 0) | (this.hot ? 0x40 : 0));
-    else if (n === 3) this.answer(0x12 | (this.hot ? 0x40 : 0));
+    } else if (n === 2) this.answer(0x12 | (this.coverOpen ? 0x04 : 0) | (this.stoppedByPaperEnd ? 0x20 : 0) | (this.hot ? 0x40 : 0) | (this.broken ? 0x40 : 0));
+    else if (n === 3) this.answer(0x12 | (this.hot ? 0x40 : 0) | (this.broken ? 0x20 : 0));
     else if (n === 4) this.answer(0x12 | (this.nearEnd() ? 0x0c : 0) | (this.paperLeft <= 0 ? 0x60 : 0));
   }
 

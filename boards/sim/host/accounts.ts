@@ -3,6 +3,7 @@
  * issuer side: the answers a real issuer would give (14 unknown card, 54 expired, 41 lost, 43 stolen, 62
  * restricted, 04 pick up, 34 fraud, 57 not permitted, 55 wrong PIN, 75 PIN tries exceeded, 51 insufficient funds).
  */
+import type { IssuerScript } from "../issuer/issuer.ts";
 import { luhnValid } from "../../../firmware/core/luhn.ts";
 import { PIN_TRY_LIMIT, TEST_CARDS, type AccountStatus, type TestCard } from "./factory.ts";
 
@@ -24,6 +25,8 @@ export interface Account {
   /** Refuse a PIN-less request (55) when set. */
   requirePin: boolean;
   name?: string;
+  /** Chip answers: issuer scripts sent in field 55 with an approval; a deliberately wrong ARPC (tests). */
+  emv?: { scripts?: IssuerScript[]; corruptArpc?: boolean };
 }
 
 export interface AccountInput {
@@ -37,6 +40,7 @@ export interface AccountInput {
   pinTryLimit?: number;
   requirePin?: boolean;
   name?: string;
+  emv?: Account["emv"];
 }
 
 /** Field 39 for a card status (undefined: usable). */
@@ -78,6 +82,7 @@ export class AccountBook {
       pinTryLimit: a.pinTryLimit ?? this.pinTryLimit,
       requirePin: a.requirePin ?? false,
       name: a.name,
+      ...(a.emv ? { emv: a.emv } : {}),
     };
     this.byPan.set(a.pan, acc);
     return acc;

@@ -125,7 +125,7 @@ export const TEST_CARDS = {
   international: card({ name: "international", pan: "6250940000000001", track2: "6250940000000001=29062010000012300000", expiry: "2906", pin: "4321", balance: 800_000, catalog: "chipStripe2xx" }),
   /** 10.00 available: 51 above that. */
   lowBalance: card({ name: "lowBalance", pan: "6214830000000010014", expiry: "2912", pin: "1234", balance: 1_000 }),
-  /** Expired in Dec 2023: 54. */
+  /** Expired in Dec 2023: 54 (also the chip card catalog unionpayExpired: same PAN and PIN). */
   expired: card({ name: "expired", pan: "6214830000000010022", expiry: "2312", pin: "1234", balance: 100_000, status: "expired" }),
   /** Reported lost: 41. */
   lost: card({ name: "lost", pan: "6214830000000010030", expiry: "2912", pin: "1234", balance: 100_000, status: "lost" }),
@@ -133,6 +133,17 @@ export const TEST_CARDS = {
   stolen: card({ name: "stolen", pan: "6214830000000010048", expiry: "2912", pin: "1234", balance: 100_000, status: "stolen" }),
   /** Restricted card: 62. */
   restricted: card({ name: "restricted", pan: "6214830000000010055", expiry: "2912", pin: "1234", balance: 100_000, status: "restricted" }),
+  // EMV test cards of the catalog (boards/sim/devices/cards/catalog.ts EMV_TEST_CARDS); unionpayExpired is `expired` above.
+  /** catalog unionpayBlockedApp: its only application is blocked (never reaches the host by chip), PIN 1234. */
+  blockedApp: card({ name: "blockedApp", pan: "6214830000000020013", track2: "6214830000000020013=29126201000000000", expiry: "2912", pin: "1234", balance: 100_000, catalog: "unionpayBlockedApp" }),
+  /** catalog unionpayDdaFail: DDA fails, declined offline by the card. */
+  ddaFail: card({ name: "ddaFail", pan: "6214830000000020021", track2: "6214830000000020021=29126201000000000", expiry: "2912", pin: "1234", balance: 100_000, catalog: "unionpayDdaFail" }),
+  /** catalog unionpayPinLocked: offline PIN try limit exceeded, declined offline. */
+  pinLocked: card({ name: "pinLocked", pan: "6214830000000020039", track2: "6214830000000020039=29126201000000000", expiry: "2912", pin: "1234", balance: 100_000, catalog: "unionpayPinLocked" }),
+  /** catalog unionpayDualApp: debit + credit applications (cardholder choice), signature, PIN 2468, 30 000.00. */
+  dual: card({ name: "dual", pan: "6250110000000020042", track2: "6250110000000020042=29122201000000000", expiry: "2912", pin: "2468", balance: 3_000_000, accountType: "30", catalog: "unionpayDualApp" }),
+  /** catalog quickPass: qPBOC contactless debit, PIN 1234, 2 000.00. */
+  quickPass: card({ name: "quickPass", pan: "6214830000000020054", track2: "6214830000000020054=29126201000000000", expiry: "2912", pin: "1234", balance: 200_000, catalog: "quickPass" }),
   /** A foreign (外卡) Visa test card, PIN 1111, 5 000.00: counted in the foreign half of field 48. */
   foreignVisa: card({ name: "foreignVisa", pan: "4761739001010010", expiry: "2912", service: "201", pin: "1111", balance: 500_000, foreign: true }),
 } as const satisfies Record<string, TestCard>;

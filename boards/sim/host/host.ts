@@ -35,6 +35,11 @@ export interface AcquirerHost {
   connections(): number;
   /** Stops listening and drops every connection. */
   close(): Promise<void>;
+  /**
+   * A host restart (reliability campaign): every connection dropped, the listener closed, then (after `downMs`,
+   * during which connections are refused) listening again on the same port; ledger, keys and rules are kept.
+   */
+  restart(downMs?: number): Promise<void>;
 }
 
 export async function createAcquirerHost(config: HostConfig = {}): Promise<AcquirerHost> {
@@ -90,6 +95,21 @@ export async function createAcquirerHost(config: HostConfig = {}): Promise<Acqui
       for (const s of sessions) s.destroy();
       sessions.clear();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    restart: async (downMs = 0) => {
+      for (const s of sessions) s.destroy();
+      sessions.clear();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      events.push({ conn: 0, kind: "note", note: `restart: listener closed for ${downMs} ms` });
+      if (downMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, downMs));
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(addr.port, addr.address, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      events.push({ conn: 0, kind: "listen", note: `${addr.address}:${addr.port} (restarted)` });
     },
   };
 }

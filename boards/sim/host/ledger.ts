@@ -42,6 +42,11 @@ export interface LedgerEntry {
   reversal?: { reason: string; at: number };
   /** Why a decline, for humans (the response code says it for the terminal). */
   note?: string;
+  /**
+   * Chip transactions: the ARQC of the request (and whether it verified with the issuer keys), the final
+   * cryptogram (TC / AAC) received later in the offline advice or the batch upload's field 55, and whether it verified.
+   */
+  emv?: { arqc?: string; arqcValid?: boolean; tc?: string; tcType?: string; tcValid?: boolean; field55?: string; field22?: string; field23?: string; track2?: string };
 }
 
 /** Settlement totals (one half of field 48). */

@@ -53,6 +53,10 @@ export interface RuleAction {
   garbage?: number | string;
   /** Send only the first n bytes of the answer, then close. */
   partial?: number;
+  /** Send only the first n bytes of the answer, then nothing more (the connection stays open: silence). */
+  partialHold?: number;
+  /** Alter that many bytes of the answer's body (after TPDU and header; length kept): corrupted on the line. */
+  corruptBytes?: number;
   /** Send the answer twice. */
   twice?: boolean;
   /** Close the connection after the answer. */
@@ -83,7 +87,7 @@ export interface MatchInput {
 }
 
 const MATCH_KEYS = new Set(["mti", "processingCode", "type", "network", "pan", "amount", "terminal", "nth"]);
-const ACTION_KEYS = new Set(["respond", "delayMs", "drop", "corruptMac", "disconnect", "wrongStan", "garbage", "partial", "twice", "close"]);
+const ACTION_KEYS = new Set(["respond", "delayMs", "drop", "corruptMac", "disconnect", "wrongStan", "garbage", "partial", "partialHold", "corruptBytes", "twice", "close"]);
 const RULE_KEYS = new Set(["id", "comment", "match", "action", "times"]);
 
 function bad(message: string): never {
@@ -103,6 +107,8 @@ function checkRule(r: RuleInput): void {
   if (typeof a.wrongStan === "string" && !/^\d{6}$/.test(a.wrongStan)) bad("wrongStan must be true or 6 digits");
   if (a.garbage !== undefined && !(typeof a.garbage === "number" ? a.garbage > 0 : /^([0-9a-fA-F]{2})+$/.test(a.garbage))) bad("garbage must be a byte count or hex");
   if (a.partial !== undefined && !(typeof a.partial === "number" && a.partial >= 0)) bad("partial must be a byte count");
+  if (a.partialHold !== undefined && !(typeof a.partialHold === "number" && a.partialHold >= 0)) bad("partialHold must be a byte count");
+  if (a.corruptBytes !== undefined && !(Number.isInteger(a.corruptBytes) && a.corruptBytes >= 1)) bad("corruptBytes must be an integer >= 1");
   const m = r.match ?? {};
   if (m.nth !== undefined && !(Number.isInteger(m.nth) && m.nth >= 1)) bad("nth must be an integer >= 1");
   if (r.times !== undefined && !(Number.isInteger(r.times) && r.times >= 1)) bad("times must be an integer >= 1");

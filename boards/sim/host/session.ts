@@ -181,6 +181,24 @@ export class Session {
       this.close();
       return;
     }
+    if (act?.partialHold !== undefined) {
+      const n = Math.min(act.partialHold, frameOut.length - 1);
+      this.fault(rule!, `only ${n} of ${frameOut.length} bytes of the answer, then silence`);
+      this.write(frameOut.subarray(0, n));
+      return;
+    }
+    if (act?.corruptBytes !== undefined) {
+      // Evenly spaced bytes of the body (after LEN + TPDU + header) inverted: the frame's length stays right.
+      const bad = frameOut.slice();
+      const from = 2 + TPDU_BYTES + HEADER_BYTES;
+      const span = bad.length - from;
+      for (let i = 0; i < act.corruptBytes; i++) {
+        const at = from + Math.floor(((i + 0.5) * span) / act.corruptBytes);
+        bad[at] = bad[at]! ^ 0xff;
+      }
+      this.fault(rule!, `${act.corruptBytes} bytes of the answer's body corrupted`);
+      frameOut = bad;
+    }
     await this.send(frameOut, info);
     if (act?.twice) {
       this.fault(rule!, "answer sent twice");

@@ -121,7 +121,25 @@ export class AgentClient implements SerialDevice {
   }
 
   private hold(): void {
-    if (!this.release && this.host) this.release = this.host.hold();
+    if (!this.release && this.host && this.free === 0) this.release = this.host.hold();
+  }
+
+  /** Open `during` waits: the clock stays free while any runs (test/hil). */
+  private free = 0;
+
+  /**
+   * Lets the engine's clock run until `p` settles (the HIL harness waiting for a screen, an event, a power-on or the
+   * host): requests answered meanwhile do not hold it again.
+   */
+  async during<T>(p: Promise<T>): Promise<T> {
+    this.free++;
+    this.letGo();
+    try {
+      return await p;
+    } finally {
+      this.free--;
+      if (this.free === 0 && this.pending.size === 0 && this.toFw) this.hold();
+    }
   }
 
   private letGo(): void {

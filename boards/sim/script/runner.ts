@@ -9,14 +9,43 @@
  *   { "do": "balance", "card": "debit" }   { "do": "refund", "of": "s1", "amount": 100, "card": "debit" }
  *   { "do": "preAuth", ... } { "do": "completion", "of": "p1", "amount": 100 }   { "do": "echo" }
  *   { "do": "settle" }   { "do": "signOut" }
+ * Chip and contactless (issue #7): "card": {"chip": "<catalog name>"} inserts the catalog card
+ * (boards/sim/devices/cards/catalog.ts, e.g. "unionpayDebit") in the contact slot, {"tap": "<catalog name>"} holds it
+ * in the contactless field; the agent reads it (card {chip: true} / {tap: true}), then the card is removed. The PIN
+ * typed on the PED is the host account's for that PAN (factory TEST_CARDS), else the image's. "choose": index of the
+ * application the cardholder picks on a multi-application card.
  * "expect": "approved" (default), "declined", a response code ("51"), "balanced", or "error:E_CODE".
  */
+import { ALL_CARDS, EMV_TEST_CARDS } from "../devices/cards/catalog.ts";
+import type { CardImage } from "../devices/cards/image.ts";
+import { TEST_CARDS } from "../host/factory.ts";
 import type { Session, CardSpec } from "./session.ts";
 import { cardOf } from "./session.ts";
 
+/** A catalog card to insert ({chip}) or tap ({tap}). */
+export interface ChipCardSpec {
+  chip?: string;
+  tap?: string;
+}
+
+export function isChipCard(c: unknown): c is ChipCardSpec {
+  return typeof c === "object" && c !== null && (typeof (c as ChipCardSpec).chip === "string" || typeof (c as ChipCardSpec).tap === "string");
+}
+
+/** The catalog card image by name, with the PIN the host expects for its PAN. */
+export function catalogCard(name: string): { image: CardImage; spec: CardSpec } {
+  const image = ({ ...ALL_CARDS, ...EMV_TEST_CARDS } as Record<string, CardImage>)[name];
+  if (!image) throw Object.assign(new Error(`E_SCRIPT_CARD: no catalog card "${name}" (known: ${[...Object.keys(ALL_CARDS), ...Object.keys(EMV_TEST_CARDS)].join(", ")})`), { code: "E_SCRIPT_CARD" });
+  const t2 = image.tracks?.track2;
+  const pan = t2 ? t2.split(/[=D]/)[0]! : "";
+  const acc = Object.values(TEST_CARDS).find((c) => c.pan === pan);
+  return { image, spec: { name, pan, track2: t2, pin: acc?.pin ?? image.pin ?? "1234" } };
+}
+
 export interface Step {
   do: string;
-  card?: string | CardSpec;
+  card?: string | CardSpec | ChipCardSpec;
+  choose?: number;
   amount?: number;
   pin?: boolean;
   of?: string;
@@ -74,7 +103,31 @@ export async function runScript(session: Session, steps: Step[], o: ScriptOption
         await a.call("operatorSignIn", operator);
         operatorIn = true;
       }
-      const card = step.card !== undefined ? cardOf(step.card) : undefined;
+      if (isChipCard(step.card) && (step.do === "sale" || step.do === "balance" || step.do === "preAuth")) {
+        // Chip / tap: the runner puts the catalog card in the reader, the agent reads it, the card is removed.
+        const tap = typeof step.card.tap === "string";
+        const { image, spec } = catalogCard((tap ? step.card.tap : step.card.chip)!);
+        session.useCard(spec);
+        const w = session.world;
+        if (tap) w.cards.tap(image);
+        else w.cards.insert(image);
+        let r: any;
+        try {
+          r = await a.call(step.do, { amount: step.amount, card: tap ? { tap: true } : { chip: true }, choose: step.choose });
+        } finally {
+          if (tap) w.cards.leaveField();
+          else w.cards.remove();
+        }
+        const out = outcomeOf(step.do, r);
+        if (step.save) saved.set(step.save, r);
+        const ok = expect.startsWith("error:") ? false : matches(expect, out);
+        res = { index, step, ok, summary: (ok ? out.text : `${out.text} (expected ${expect})`) + ` [${tap ? "tap" : "chip"} ${spec.name}${r.emv ? " " + r.emv.cryptogram + " TVR " + r.emv.tvr : ""}]`, result: r };
+        results.push(res);
+        o.onStep?.(res);
+        if (!res.ok) break;
+        continue;
+      }
+      const card = step.card !== undefined ? cardOf(step.card as string | CardSpec) : undefined;
       session.useCard(card);
       const cardArg = card ? (card.track2 ? { track2: card.track2 } : { pan: card.pan, expiry: card.expiry }) : undefined;
       const pin = step.pin ?? (card?.pin !== undefined);

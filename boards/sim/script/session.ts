@@ -13,7 +13,7 @@ import { isIPv4 } from "node:net";
 import { createAcquirerHost, type AcquirerHost } from "../host/host.ts";
 import { FACTORY_TRANSPORT_KEY_HEX, TEST_CARDS } from "../host/factory.ts";
 import { createWorld, type World } from "../world.ts";
-import type { RunResult } from "../engine-host.ts";
+import type { EngineOptions, RunResult } from "../engine-host.ts";
 
 export interface TerminalConfig {
   terminalId: string;
@@ -79,6 +79,10 @@ export interface SessionOptions {
   /** Print the firmware's log. */
   echoLogs?: boolean;
   onLog?: (level: number, message: string) => void;
+  /** Engine options passed through to the world (clock mode, heap budget, memory detail). */
+  engine?: Partial<EngineOptions>;
+  /** Type the card's PIN and swipe it when the terminal asks (default true); false when a person does it (the TUI). */
+  autoCard?: boolean;
 }
 
 export interface Session {
@@ -87,6 +91,7 @@ export interface Session {
   builtIn?: AcquirerHost;
   hostAddress: string;
   hostPort: number;
+  config?: TerminalConfig;
   done: Promise<RunResult>;
   /** The card in use: its PIN is typed on the PED when the terminal asks, and it is swiped when asked. */
   useCard(card: CardSpec | undefined): void;
@@ -121,9 +126,9 @@ export async function startSession(o: SessionOptions = {}): Promise<Session> {
     hostAddress = "127.0.0.1";
     hostPort = builtIn.port;
   }
-  const world = createWorld({ jig: false, echoLogs: o.echoLogs, onLog: o.onLog, modem: { routes, rssi: 24 }, dialup: builtIn ? { numbers: { "95516": hostPort } } : {} });
+  const world = createWorld({ ...o.engine, jig: false, echoLogs: o.echoLogs, onLog: o.onLog, modem: { routes, rssi: 24 }, dialup: builtIn ? { numbers: { "95516": hostPort } } : {} });
   let card: CardSpec | undefined;
-  world.agent.listeners.push((e) => {
+  if (o.autoCard !== false) world.agent.listeners.push((e) => {
     if (e.ev === "txn" && e.kind === "pin") {
       if (card?.pin !== undefined) setImmediate(() => world.ped.type(card!.pin!));
       else setImmediate(() => world.ped.press("cancel"));
@@ -133,7 +138,12 @@ export async function startSession(o: SessionOptions = {}): Promise<Session> {
     }
   });
   const done = world.host.run();
-  await world.agent.whenReady();
+  // An engine that ends before it is ready (a broken image) must not leave the caller waiting for ever.
+  const stopped = await Promise.race([world.agent.whenReady().then(() => undefined), done]);
+  if (stopped) {
+    await builtIn?.close();
+    throw new Error(`the firmware stopped before it was ready: ${stopped.status} ${stopped.error ?? ""}`);
+  }
   const a = world.agent;
   await a.call("configure", { hostAddress, hostPort, ...(config?.tpdu ? { tpdu: config.tpdu } : {}), ...(config?.header ? { header: config.header } : {}), ...(config?.signInCode ? { signInCode: config.signInCode } : {}), ...(config?.apn ? { apn: config.apn } : {}), ...(config?.responseTimeoutMs ? { responseTimeoutMs: config.responseTimeoutMs } : {}) });
   if (config) {
@@ -141,20 +151,27 @@ export async function startSession(o: SessionOptions = {}): Promise<Session> {
     await a.call("provision", { terminalId: config.terminalId, merchantId: config.merchantId, merchantName: config.merchantName ?? "", tmkCipher: cipher, tmkKcv: kcv });
     if (config.autoSignIn !== undefined) await a.call("settings", { autoSignIn: config.autoSignIn });
   }
+  let closing: Promise<RunResult> | undefined;
   return {
     world,
     builtIn,
     hostAddress,
     hostPort,
+    config,
     done,
     useCard(c) {
       card = c;
     },
-    async close(status = 0) {
-      await a.call("exit", { status }).catch(() => undefined);
-      const r = await done;
-      await builtIn?.close();
-      return r;
+    close(status = 0) {
+      return (closing ??= (async () => {
+        // The agent's exit, and the loop's stop as a fallback when the engine does not answer in time.
+        void a.call("exit", { status }).catch(() => undefined);
+        const t = setTimeout(() => world.host.stop(), 5000);
+        const r = await done;
+        clearTimeout(t);
+        await builtIn?.close();
+        return r;
+      })());
     },
   };
 }

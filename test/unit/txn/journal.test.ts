@@ -63,24 +63,28 @@ function decodeTail(b: Uint8Array): void {
   r.u8(), r.u16(), r.u24(), r.u32(), r.u48(), r.str(), r.longStr(), r.bytes();
 }
 
-test("journal record: round trip of every kind, state and field; a typical sale is 132 bytes", () => {
-  const s = sample();
+// Format 2 (txn/pan-vault.ts): the PAN rests masked + sealed (22 bytes for 19 digits); a stand-in sealed blob here
+// (the vault's own tests: test/unit/txn/pan-vault.test.ts).
+const stored = (): JournalRecord => ({ ...sample(), pan: "621483*********8900", panSealed: new Uint8Array(22).fill(0xab) });
+
+test("journal record: round trip of every kind, state and field; a typical sale is 148 bytes", () => {
+  const s = stored();
   const b = encodeRecord(s);
-  assert.is(b.length, 132, `a swiped, approved sale with RRN, auth code, dates, ids: ${b.length} bytes`);
+  assert.is(b.length, 148, `a swiped, approved sale with RRN, auth code, dates, ids, the sealed PAN: ${b.length} bytes`);
   assert.equal(decodeRecord(b, 7), s);
   for (const kind of KINDS)
     for (const state of STATES) {
-      const r = { ...sample(), kind, state, origStan: 5, origBatch: 1, origDate: "1121", origRrn: "000000000001", origAuth: "XYZ123", error: "E_HOST_TIMEOUT", reversalReason: "98" };
+      const r = { ...stored(), kind, state, origStan: 5, origBatch: 1, origDate: "1121", origRrn: "000000000001", origAuth: "XYZ123", error: "E_HOST_TIMEOUT", reversalReason: "98" };
       assert.equal(decodeRecord(encodeRecord(r), 7), r);
     }
-  assert.is(encodeRecord(blankRecord("balance")).length, 49, "the empty record: fixed head + 16 empty strings");
+  assert.is(encodeRecord(blankRecord("balance")).length, 52, "the empty record: fixed head + PAN length, 16 empty strings, no sealed PAN");
 });
 
 test("journal record: truncated or of another version -> E_JOURNAL_RECORD", () => {
   const b = encodeRecord(sample());
   assert.throws(() => decodeRecord(b.subarray(0, 60), 1), (e: { code?: string }) => e.code === "E_JOURNAL_RECORD");
   const v2 = b.slice();
-  v2[0] = 2;
+  v2[0] = 9;
   assert.throws(() => decodeRecord(v2, 1), (e: { code?: string }) => e.code === "E_JOURNAL_RECORD");
   const badKind = b.slice();
   badKind[1] = 200;

@@ -11,6 +11,38 @@ import { pinFromBlock, unhex } from "../keys.ts";
 import type { LedgerEntry, TxnKind, TxnState } from "../ledger.ts";
 import type { Answer, HostState, Request } from "../state.ts";
 import { responseMti } from "../state.ts";
+import { EmvIssuer } from "../../issuer/issuer.ts";
+import { H, hex } from "../../issuer/crypto.ts";
+import { flatten, parse } from "../../issuer/tlv.ts";
+
+/**
+ * The issuer's chip side (boards/sim/issuer, the test IMK the catalog cards are personalised from): the ARQC of a
+ * request's field 55 is checked (card keys from the PAN and the PAN sequence number of field 23), a wrong one is
+ * declined with 59 (卡片校验错, docs/cup-profile.md); every answer to a request with field 55 carries field 55 with
+ * 91 (ARPC method 1 over the answer's field 39 as ARC) and, with an approval, the account's issuer scripts (71/72).
+ */
+export const EMV_ISSUER = new EmvIssuer();
+/** Field 39 for an ARQC that does not verify. */
+export const BAD_ARQC_CODE = "59";
+
+/** PAN sequence number (two digits) of field 23 (n3), else of 5F34 in field 55, else 00. */
+export function psnOf(req: Request): string | undefined {
+  const f23 = req.f(23);
+  return f23 ? f23.slice(-2) : undefined;
+}
+
+/** The final cryptogram of an advice or upload's field 55, checked with the issuer keys (undefined: no field 55). */
+export function finalCryptogram(req: Request, pan: string | undefined): { tc: string; tcType: string; tcValid: boolean } | undefined {
+  const f55 = req.f(55);
+  if (!f55 || !pan) return undefined;
+  try {
+    const tags = flatten(parse(H(f55)));
+    const v = EMV_ISSUER.verifyCryptogram(pan, H(f55), psnOf(req));
+    return { tc: hex(tags.get(0x9f26) ?? new Uint8Array(0)), tcType: v.type, tcValid: v.valid };
+  } catch {
+    return { tc: "", tcType: "?", tcValid: false };
+  }
+}
 
 /** 60.1 -> kind, the MTI it comes in and the processing code it must carry (§6.1). */
 export const FINANCIAL_TYPES: Record<string, { kind: TxnKind; mti: string; processingCode: string }> = {
@@ -181,6 +213,7 @@ export function financial(s: HostState, req: Request, kind: TxnKind): Answer {
     const pan = panOf(req.f);
     return tx.finish(req.scripted, { pan: pan === "mismatch" ? undefined : pan, note: "scripted answer" });
   }
+  if (req.f(55) && (kind === "balance" || kind === "sale" || kind === "preauth")) return chip(s, tx);
   switch (kind) {
     case "balance":
       return balance(s, tx);
@@ -199,6 +232,34 @@ export function financial(s: HostState, req: Request, kind: TxnKind): Answer {
     case "offline-sale":
       return offlineSale(s, tx);
   }
+}
+
+/** A chip request (field 55): the ARQC first (59 when wrong), then the usual checks; field 55 in every answer. */
+function chip(s: HostState, tx: Txn): Answer {
+  const c = cardOf(s, tx);
+  if (isAnswer(c)) return c;
+  const f55 = H(tx.req.f(55)!);
+  let valid = false;
+  let arqc = "";
+  try {
+    const v = EMV_ISSUER.verifyCryptogram(c.pan, f55, psnOf(tx.req));
+    valid = v.valid && v.type === "ARQC";
+    arqc = hex(flatten(parse(f55)).get(0x9f26) ?? new Uint8Array(0));
+  } catch {
+    valid = false;
+  }
+  const a = !valid ? tx.decline(BAD_ARQC_CODE, "ARQC does not verify", { pan: c.pan }) : tx.kind === "balance" ? balance(s, tx) : saleOrPreAuth(s, tx);
+  const code = String(a.fields[39] ?? "96");
+  const entry = s.ledger.byStan(tx.req.terminal!.terminalId, tx.req.m.f60.batch ?? "", tx.req.f(11) ?? "");
+  if (entry) entry.emv = { arqc, arqcValid: valid, field55: tx.req.f(55), field22: tx.req.f(22), field23: tx.req.f(23), track2: tx.req.f(35) };
+  try {
+    const r = EMV_ISSUER.authorize({ pan: c.pan, psn: psnOf(tx.req), field55: f55, responseCode: code, scripts: code === "00" ? c.acc.emv?.scripts : undefined, corruptArpc: c.acc.emv?.corruptArpc });
+    a.fields[55] = hex(r.field55);
+  } catch {
+    // a field 55 the issuer cannot read: the answer goes without issuer data
+  }
+  a.note = `${a.note ?? ""} (chip: ARQC ${valid ? "ok" : "BAD"})`;
+  return a;
 }
 
 function balance(s: HostState, tx: Txn): Answer {
@@ -320,5 +381,10 @@ function offlineSale(s: HostState, tx: Txn): Answer {
   if (isAnswer(c)) return c;
   if (!(tx.amount > 0)) return tx.decline("13", "amount must be above zero", { pan: c.pan });
   c.acc.balance -= tx.amount;
-  return tx.finish("00", { pan: c.pan, state: "offline-advised", authCode: tx.req.f(38) ?? s.ledger.newAuthCode(), foreign: c.acc.foreign });
+  const a = tx.finish("00", { pan: c.pan, state: "offline-advised", authCode: tx.req.f(38) ?? s.ledger.newAuthCode(), foreign: c.acc.foreign });
+  // A chip's offline approval: its TC travels in the advice's field 55.
+  const tc = finalCryptogram(tx.req, c.pan);
+  const entry = tc ? s.ledger.byStan(tx.req.terminal!.terminalId, tx.req.m.f60.batch ?? "", tx.req.f(11) ?? "") : undefined;
+  if (entry && tc) entry.emv = { ...entry.emv, ...tc };
+  return a;
 }

@@ -8,6 +8,7 @@
  * the batch end with field 48 carrying the new result digits. A settlement of that batch sent again after an
  * upload end that balanced compares the terminal's totals with the uploaded detail (the reconciled batch).
  */
+import { finalCryptogram } from "./financial.ts";
 import type { Fields } from "../codec.ts";
 import { addTo, compareTotals, emptyTotals, formatField48, parseField48, sideOf, type UploadDetail } from "../ledger.ts";
 import { nextBatch } from "../terminals.ts";
@@ -79,6 +80,9 @@ export function batchUpload(s: HostState, req: Request): Answer {
       foreign: acc ? acc.foreign : (entry?.foreign ?? false),
     };
     rec.upload.details.set(stan, detail);
+    // A chip transaction's final cryptogram (TC) from the detail's field 55, kept with its ledger entry.
+    const tc = finalCryptogram(req, detail.pan ?? entry?.pan);
+    if (tc && entry) entry.emv = { ...entry.emv, ...tc };
     return answer("00", `batch ${batch} detail trace ${stan} (${side})${entry ? "" : ": no host entry with that trace"}`);
   }
   if (s.config.batchEndCodes.includes(network)) {

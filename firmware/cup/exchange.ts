@@ -126,6 +126,8 @@ export class CupExchange {
       } catch {
         // closing is best effort: the socket is dropped either way
       }
+      // The reused buffer held the request's card data (fields 2, 35, 55): wipe it once the exchange is over.
+      frame.fill(0);
       ev?.({ kind: "closed", mti: req.mti, stan: req.stan });
     }
   }

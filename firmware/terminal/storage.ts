@@ -7,6 +7,9 @@
  *   0x0102 working-key state (signin.ts)      0x1000 + slot  journal records (journal.ts)
  *   0x0103 operators (operator.ts)            0x2000 + slot  stored advice requests awaiting an answer
  *   0x0106 settlement in progress (txn/settlement.ts)   0x0107 the last settlement report (reprint)
+ *   0x0200 PAN vault key record (txn/pan-vault.ts)      0x3000 + slot  chip data of a journal record (txn/chip.ts)
+ *   0x0300 app settings (app/app.ts)                    0x0310 / 0x0311 self-test sign-in record / scratch (diag/selftest.ts)
+ * The keys are defined where they are used; this map is the one place that lists them all (no two may collide).
  */
 import { FlashLog, StoreError } from "../store/flash-log";
 import type { Hal } from "../../hal/index";

@@ -48,6 +48,8 @@ interface Place {
 const places: Place[] = [];
 const controls: string[] = [];
 let s: Session;
+let journalBefore: { total: number; records: unknown[] } = { total: 0, records: [] };
+let storeBefore = new Uint8Array(0);
 const heaps: Array<{ when: string; dump: Uint8Array }> = [];
 let secrets: Secret[] = [];
 const config = loadJson<TerminalConfig>(join(ROOT, "examples/terminal-config.json"));
@@ -84,6 +86,10 @@ test("a realistic session: TMK injected, sign-in, swiped sales with PIN, void, r
     },
   });
   assert.ok(res.every((r) => r.ok), JSON.stringify(res.map((r) => r.summary)));
+  // The batch as it stands before settlement closes it: the journal's records and the store partition.
+  journalBefore = await s.world.agent.call("journal", { limit: 100 });
+  const b = s.world.board;
+  storeBefore = s.world.flash.bytes.slice(b.flash.partitions.store!.first * b.flash.sectorSize, (b.flash.partitions.store!.first + b.flash.partitions.store!.count) * b.flash.sectorSize);
   const settle = await runScript(s, [{ do: "settle" }]);
   assert.ok(settle[0]!.ok, settle[0]!.summary);
   heaps.push({ when: "after settlement", dump: s.world.host.heapDump() });
@@ -123,9 +129,11 @@ test("scan: flash (store and log partitions), decoded journal records, logs, log
   const logBytes = flash.subarray(logp.first * sector, (logp.first + logp.count) * sector);
   add("flash: store partition (journal, reversal, keys' metadata, raw)", storeBytes);
   add("flash: log partition (log ring, raw)", logBytes);
+  add(`flash: store partition before settlement (${journalBefore.total} journal records, raw)`, storeBefore);
+  add(`journal records decoded before settlement (${journalBefore.total} records, as the agent reads them)`, new Uint8Array(Buffer.from(JSON.stringify(journalBefore.records, (_k, v) => (typeof v === "bigint" ? String(v) : v)), "utf8")));
   const j = await a.call("journal", { limit: 100 });
   const jText = new Uint8Array(Buffer.from(JSON.stringify(j.records), "utf8"));
-  add(`journal records decoded (${j.total} records, as the agent reads them)`, jText);
+  add(`journal records decoded after settlement (${j.total} records)`, jText);
   const engineLog = new Uint8Array(Buffer.from(s.world.logs.map((l) => l.message).join("\n"), "utf8"));
   add(`engine log output (${s.world.logs.length} lines)`, engineLog);
   const ring = await a.call("log", { last: 10000 });

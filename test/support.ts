@@ -21,6 +21,17 @@ export function throwsCode(fn: () => unknown, code: string): void {
 
 /** A deterministic xorshift PRNG in [0, 1), so a failing seed can be replayed. */
 export function rng(seed: number): () => number {
+  const next = xorshift32(seed);
+  return () => next() / 0x100000000;
+}
+
+/** The same generator giving integers in 0..n-1 (s % n), as the fuzzers draw them. */
+export function rngInt(seed: number): (n: number) => number {
+  const next = xorshift32(seed);
+  return (n) => next() % n;
+}
+
+function xorshift32(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
@@ -28,7 +39,7 @@ export function rng(seed: number): () => number {
     s ^= s >>> 17;
     s ^= s << 5;
     s >>>= 0;
-    return s / 0x100000000;
+    return s;
   };
 }
 

@@ -179,6 +179,14 @@ export function encodeAdvice(req: CupRequest, vault?: PanVault): Uint8Array {
   return new RecordWriter(128).u8(ADVICE_VERSION).str(req.mti).str(req.stan).bytes(encodeFields(f)).finish();
 }
 
+/** An advice whose stored request is gone (cannot happen: it is committed with the record): the books say failed. */
+export function adviceLost(ctx: TxnContext, rec: JournalRecord): void {
+  rec.flags &= ~FLAG_ADVICE;
+  rec.state = "failed";
+  rec.error = "E_ADVICE_LOST";
+  ctx.journal.save(rec);
+}
+
 /** A stored advice; sealed card fields that cannot be opened (storage key changed) are left out (the host decides). */
 export function decodeAdvice(b: Uint8Array, vault?: PanVault): CupRequest {
   const r = new RecordReader(b);
@@ -264,10 +272,7 @@ export class Flows {
       const body = ctx.store.get(KEY_ADVICE_BASE + slot);
       const rec = ctx.journal.get(slot)!;
       if (!body) {
-        rec.flags &= ~FLAG_ADVICE;
-        rec.state = "failed";
-        rec.error = "E_ADVICE_LOST";
-        ctx.journal.save(rec);
+        adviceLost(ctx, rec);
         continue;
       }
       if (!mac) return false;

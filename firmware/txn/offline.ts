@@ -17,7 +17,7 @@ import type { StoreChange } from "../store/flash-log";
 import { buildFinancial, type CardData, type CupResponse } from "../cup/messages";
 import { KEY_ADVICE_BASE } from "../terminal/storage";
 import { FLAG_ADVICE, type JournalRecord } from "./journal";
-import { decodeAdvice, encodeAdvice, expiryOfTrack, NEXT_STEP, TxnError, type TxnContext, type TxnOutcome } from "./flows";
+import { adviceLost, decodeAdvice, encodeAdvice, expiryOfTrack, NEXT_STEP, TxnError, type TxnContext, type TxnOutcome } from "./flows";
 
 /** The code an offline approval shows (EMV's "Y1": approved offline). */
 export const OFFLINE_APPROVED = "Y1";
@@ -115,11 +115,7 @@ export async function uploadOffline(ctx: TxnContext): Promise<OfflineUpload> {
     const rec = ctx.journal.get(slot)!;
     const body = ctx.store.get(KEY_ADVICE_BASE + slot);
     if (!body) {
-      // Cannot happen (the advice is committed with the record); keep the books honest if it does.
-      rec.flags &= ~FLAG_ADVICE;
-      rec.state = "failed";
-      rec.error = "E_ADVICE_LOST";
-      ctx.journal.save(rec);
+      adviceLost(ctx, rec);
       continue;
     }
     const mac = ctx.keys.macFunction();

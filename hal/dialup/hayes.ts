@@ -352,8 +352,7 @@ export class DialupCall implements NetSocket {
   }
 
   private take(max: number): Uint8Array {
-    const out = this.rx.take(max);
-    return out;
+    return this.rx.take(max);
   }
 
   /** Hangs up (escape + ATH, or DTR drop); idempotent, never throws: `hangup` says how it went. */

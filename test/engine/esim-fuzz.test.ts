@@ -9,6 +9,7 @@ import * as assert from "uvu/assert";
 import { runEntry } from "./harness.ts";
 import { Modem4G } from "../../boards/sim/devices/modem4g.ts";
 import { Euicc } from "../../boards/sim/devices/euicc.ts";
+import { rngInt as rng } from "../support.ts";
 
 const ENTRY = "test/engine/fixtures/esim-fuzz.ts";
 const TYPED = new Set([
@@ -28,17 +29,6 @@ const TYPED = new Set([
   "E_ESIM_TRANSPORT",
 ]);
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-}
 
 /** Mutations of a real response: byte flips, truncation, length bytes changed, garbage, random TLV. */
 function mutator(seed: number) {

@@ -13,6 +13,7 @@ import { Dol } from "../../firmware/core/dol.ts";
 import { FIELD55_HEX } from "../vectors/field55.ts";
 
 import { iterations, recordFuzzRows } from "./kit.ts";
+import { rngInt as xorshift } from "../support.ts";
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? iterations(200000));
 const SEEDS = [
@@ -35,17 +36,6 @@ function nested(levels: number): string {
 const SPECIAL = [0x00, 0xff, 0x80, 0x81, 0x82, 0x83, 0x84, 0x1f, 0x3f, 0x5f, 0x7f, 0x9f, 0xbf, 0xdf, 0xff, 0x70, 0x6f, 0xa5, 0x20, 0x7f];
 const CODES = new Set(["E_TLV_TRUNCATED", "E_TLV_BAD_LENGTH", "E_TLV_BAD_TAG", "E_TLV_TOO_DEEP"]);
 
-function xorshift(seed: number) {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-}
 
 function mutate(r: (n: number) => number, src: Uint8Array): Uint8Array {
   let b = Array.from(src);

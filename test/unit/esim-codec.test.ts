@@ -33,6 +33,7 @@ import {
 } from "../../hal/esim/es10.ts";
 import { Euicc, chinaProfiles, iccidBytes, tlv } from "../../boards/sim/devices/euicc.ts";
 import { Modem4G, realTimeHost } from "../../boards/sim/devices/modem4g.ts";
+import { rngInt as rng } from "../support.ts";
 
 const require = createRequire(import.meta.url);
 const berTlv = require("ber-tlv") as { TlvFactory: { parse(b: Buffer): Array<{ tag: string; value: Buffer | null; items: unknown[] | null }> } };
@@ -299,17 +300,6 @@ test("catBusy with no driver events: AT+CFUN=1,1, AT probes until the module ans
 
 // ---- fuzz ---------------------------------------------------------------------------------------------
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-}
 
 test("fuzz: 60000 random and mutated ES10 responses into the three parsers: results or typed E_ESIM_* errors only", async () => {
   const r = rng(0xe51);

@@ -22,6 +22,7 @@ import { buildDolData, dataFormat, Dol } from "../../../firmware/core/dol.ts";
 import { parseTrack2Bytes } from "../../../firmware/core/track2.ts";
 import { describeTlv, tagName, EMV_TAG_NAMES } from "../../../firmware/emv/tag-names.ts";
 import { FIELD55_ELEMENTS, FIELD55_HEX } from "../../vectors/field55.ts";
+import { rngInt as rng } from "../../support.ts";
 
 const require = createRequire(import.meta.url);
 const berTlv = require("ber-tlv") as {
@@ -306,17 +307,6 @@ test("writer: PPSE built with nested templates equals the worked example; state 
 });
 
 /** A small deterministic PRNG (xorshift32) so failures are reproducible. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-}
 const PRIMS = [0x5a, 0x57, 0x82, 0x95, 0x9a, 0x9f26, 0x9f10, 0x5f2a, 0xdf31, 0xdf8129, 0xc1, 0x9f63];
 const TEMPLATES = [0x70, 0x77, 0xa5, 0xbf0c, 0x61, 0xe1];
 interface Node {

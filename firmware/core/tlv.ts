@@ -24,47 +24,6 @@ function hex(n: number): string {
   return n.toString(16).toUpperCase();
 }
 
-/** Tag and length of the last header read by readHeader (module state: no object per element). */
-let headerTag = 0;
-let headerLength = 0;
-
-/**
- * Reads the header of the object at buf[pos] (tag 1..3 bytes, length short form or 81/82/83) whose value must end
- * by `end`; sets headerTag / headerLength and returns the value's offset. The one header parser of the cursor and
- * the map.
- */
-function readHeader(buf: Uint8Array, pos: number, end: number): number {
-  const first = buf[pos]!;
-  let p = pos + 1;
-  let tag = first;
-  if ((first & 0x1f) === 0x1f) {
-    if (p >= end) throw new CoreError("E_TLV_TRUNCATED", `tag at ${pos} cut short`);
-    let b = buf[p++]!;
-    tag = (tag << 8) | b;
-    if (b & 0x80) {
-      if (p >= end) throw new CoreError("E_TLV_TRUNCATED", `tag at ${pos} cut short`);
-      b = buf[p++]!;
-      tag = (tag << 8) | b;
-      if (b & 0x80) throw new CoreError("E_TLV_BAD_TAG", `tag at ${pos} longer than 3 bytes`);
-    }
-  }
-  if (p >= end) throw new CoreError("E_TLV_TRUNCATED", `no length for tag ${hex(tag)} at ${pos}`);
-  let len = buf[p++]!;
-  if (len > 0x7f) {
-    const n = len & 0x7f;
-    if (n === 0) throw new CoreError("E_TLV_BAD_LENGTH", `indefinite length for tag ${hex(tag)} at ${pos}`);
-    if (n > 3) throw new CoreError("E_TLV_BAD_LENGTH", `${n}-byte length for tag ${hex(tag)} at ${pos}`);
-    if (p + n > end) throw new CoreError("E_TLV_TRUNCATED", `length of tag ${hex(tag)} at ${pos} cut short`);
-    len = buf[p++]!;
-    if (n > 1) len = (len << 8) | buf[p++]!;
-    if (n > 2) len = (len << 8) | buf[p++]!;
-  }
-  if (len > end - p) throw new CoreError("E_TLV_TRUNCATED", `tag ${hex(tag)} at ${pos} needs ${len} bytes, ${end - p} left`);
-  headerTag = tag;
-  headerLength = len;
-  return p;
-}
-
 function checkSlice(buf: Uint8Array, off: number, len: number): void {
   if (!(off >= 0 && len >= 0 && off + len <= buf.length)) throw new CoreError("E_RANGE", `TLV input ${off}+${len} outside 0..${buf.length}`);
 }
@@ -176,9 +135,31 @@ export class TlvCursor {
     }
     // Tag (1..3 bytes), then length (short form or 81/82/83); the value must end within the level.
     const first = buf[pos]!;
-    const p = readHeader(buf, pos, end);
-    const tag = headerTag;
-    const len = headerLength;
+    let p = pos + 1;
+    let tag = first;
+    if ((first & 0x1f) === 0x1f) {
+      if (p >= end) throw new CoreError("E_TLV_TRUNCATED", `tag at ${pos} cut short`);
+      let b = buf[p++]!;
+      tag = (tag << 8) | b;
+      if (b & 0x80) {
+        if (p >= end) throw new CoreError("E_TLV_TRUNCATED", `tag at ${pos} cut short`);
+        b = buf[p++]!;
+        tag = (tag << 8) | b;
+        if (b & 0x80) throw new CoreError("E_TLV_BAD_TAG", `tag at ${pos} longer than 3 bytes`);
+      }
+    }
+    if (p >= end) throw new CoreError("E_TLV_TRUNCATED", `no length for tag ${hex(tag)} at ${pos}`);
+    let len = buf[p++]!;
+    if (len > 0x7f) {
+      const n = len & 0x7f;
+      if (n === 0) throw new CoreError("E_TLV_BAD_LENGTH", `indefinite length for tag ${hex(tag)} at ${pos}`);
+      if (n > 3) throw new CoreError("E_TLV_BAD_LENGTH", `${n}-byte length for tag ${hex(tag)} at ${pos}`);
+      if (p + n > end) throw new CoreError("E_TLV_TRUNCATED", `length of tag ${hex(tag)} at ${pos} cut short`);
+      len = buf[p++]!;
+      if (n > 1) len = (len << 8) | buf[p++]!;
+      if (n > 2) len = (len << 8) | buf[p++]!;
+    }
+    if (len > end - p) throw new CoreError("E_TLV_TRUNCATED", `tag ${hex(tag)} at ${pos} needs ${len} bytes, ${end - p} left`);
     this.tag = tag;
     this.constructed = (first & 0x20) !== 0;
     this.start = pos;
@@ -297,7 +278,9 @@ export class TlvMap {
     let first = 0;
     let p = 0;
     let tag = 0;
+    let b = 0;
     let len = 0;
+    let n = 0;
     let i = 0;
     let s = 0;
     let e = 0;
@@ -315,9 +298,34 @@ export class TlvMap {
         pos++;
         continue;
       }
-      p = readHeader(buf, pos, end);
-      tag = headerTag;
-      len = headerLength;
+      // Tag (1..3 bytes). The header is read inline, not by a function shared with TlvCursor.next: on the same
+      // field 55 a shared reader measured 3.3 M parses/s against 5.1 M inline (npm run bench -- --select tlv).
+      p = pos + 1;
+      tag = first;
+      if ((first & 0x1f) === 0x1f) {
+        if (p >= end) throw new CoreError("E_TLV_TRUNCATED", `tag at ${pos} cut short`);
+        b = buf[p++]!;
+        tag = (tag << 8) | b;
+        if (b & 0x80) {
+          if (p >= end) throw new CoreError("E_TLV_TRUNCATED", `tag at ${pos} cut short`);
+          b = buf[p++]!;
+          tag = (tag << 8) | b;
+          if (b & 0x80) throw new CoreError("E_TLV_BAD_TAG", `tag at ${pos} longer than 3 bytes`);
+        }
+      }
+      // Length (short form, or 81/82/83).
+      if (p >= end) throw new CoreError("E_TLV_TRUNCATED", `no length for tag ${hex(tag)} at ${pos}`);
+      len = buf[p++]!;
+      if (len > 0x7f) {
+        n = len & 0x7f;
+        if (n === 0) throw new CoreError("E_TLV_BAD_LENGTH", `indefinite length for tag ${hex(tag)} at ${pos}`);
+        if (n > 3) throw new CoreError("E_TLV_BAD_LENGTH", `${n}-byte length for tag ${hex(tag)} at ${pos}`);
+        if (p + n > end) throw new CoreError("E_TLV_TRUNCATED", `length of tag ${hex(tag)} at ${pos} cut short`);
+        len = buf[p++]!;
+        if (n > 1) len = (len << 8) | buf[p++]!;
+        if (n > 2) len = (len << 8) | buf[p++]!;
+      }
+      if (len > end - p) throw new CoreError("E_TLV_TRUNCATED", `tag ${hex(tag)} at ${pos} needs ${len} bytes, ${end - p} left`);
       i = count;
       if (i === cap) {
         this.count = count;
